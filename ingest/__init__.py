@@ -1,0 +1,1 @@
+"""Loading, cleaning and chunking documents into `Chunk`s with page and character offsets."""

@@ -1,0 +1,69 @@
+"""The data that crosses from `ingest` into `index`: documents, their pages, and chunks.
+
+All offsets are character offsets into `Document.text`, the cleaned text, so that
+`document.text[chunk.start:chunk.end] == chunk.text` always holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentMeta:
+    """Bibliographic data from a sidecar `<file>.meta.json` (or the PDF's info dictionary)."""
+
+    title: str
+    publisher: str = ""
+    date: str = ""  # ISO date or year as printed, e.g. "2019" or "2025-11-25"
+    kind: str = ""  # "book", "news item", "technical briefing note"...
+    url: str | None = None
+
+    @property
+    def year(self) -> str:
+        return self.date[:4]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One physical page of the cleaned text. Non-paginated formats have a single page 1 labelled "1"."""
+
+    number: int  # 1-based physical page number
+    label: str  # printed page label ("iv", "12"); equals str(number) when the PDF has none
+    start: int  # span of this page in Document.text
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    doc_id: str  # stable, readable id from the file name stem ("who-tag-health-migration-displacement-2025")
+    path: str  # as given, for messages
+    sha256: str  # of the raw file bytes: the key of incremental indexing
+    meta: DocumentMeta
+    text: str  # cleaned text
+    pages: tuple[Page, ...]
+
+    @property
+    def title(self) -> str:
+        return self.meta.title
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A run of whole sentences, the unit that is embedded, searched and cited."""
+
+    chunk_id: str  # hash of the document's sha256 and the chunk's span: stable across renames
+    doc_id: str
+    title: str
+    heading: str  # nearest section heading above the chunk, "" if none
+    text: str  # == Document.text[start:end]
+    start: int
+    end: int
+    page_start: int  # physical pages; a chunk crossing a page break has page_end > page_start
+    page_end: int
+    page_labels: tuple[str, ...]  # printed labels of page_start..page_end
+    sentences: tuple[tuple[int, int], ...] = field(default=())  # sentence spans within `text`
+
+    @property
+    def pages(self) -> tuple[int, ...]:
+        return tuple(range(self.page_start, self.page_end + 1))
