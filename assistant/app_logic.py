@@ -1,0 +1,437 @@
+"""Pure functions behind the web app: escaped HTML for answers, sources and search results, filters,
+library rows and the upload check. No gradio here, so all of it is testable without a browser.
+
+Every piece of untrusted text (document text, titles, questions, file names) goes through
+`escape_text` before any markup of ours (<mark>, citation links) is added around it.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from assistant.answer_types import Answer, Citation
+from index.hit import Hit
+from ingest.document import DocumentMeta
+from ingest.errors import MhqaError
+
+ANY_YEAR = "any year"
+MB = 1024 * 1024
+SOURCE_ID_PREFIX = "mhqa-src-"
+# Characters that markdown (the chat box renders markdown) or the HTML component's template engine
+# (`${...}`, `{{...}}`) would interpret; as numeric entities they display as themselves and do nothing.
+_INERT = {c: f"&#{ord(c)};" for c in "\\`*_[]()#+-!|~$}{<>"}
+_INERT.update({"&": "&amp;", '"': "&quot;", "'": "&#x27;"})
+_INERT_TABLE = str.maketrans(_INERT)
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+
+
+class DocumentLike(Protocol):
+    """What the library and the filters need from the index's per-document record."""
+
+    @property
+    def doc_id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def meta(self) -> DocumentMeta: ...
+    @property
+    def sha256(self) -> str: ...
+
+
+def escape_text(text: str) -> str:
+    """Untrusted text as inert HTML that also survives markdown and template rendering verbatim."""
+    return text.translate(_INERT_TABLE).replace("\n", "<br>")
+
+
+def highlight(text: str, span: tuple[int, int] | None) -> str:
+    """The passage escaped, with the characters of `span` wrapped in <mark> (escaping first, then markup)."""
+    if span is None:
+        return escape_text(text)
+    start, end = max(0, span[0]), min(len(text), span[1])
+    if start >= end:
+        return escape_text(text)
+    return f"{escape_text(text[:start])}<mark>{escape_text(text[start:end])}</mark>{escape_text(text[end:])}"
+
+
+def find_span(text: str, quote: str) -> tuple[int, int] | None:
+    """Where `quote` lies in `text` (whitespace-insensitive at its ends), or None."""
+    quote = quote.strip()
+    if not quote:
+        return None
+    at = text.find(quote)
+    return None if at < 0 else (at, at + len(quote))
+
+
+def page_text(labels: Sequence[str]) -> str:
+    """'p. 4' or 'pp. 4–5' from printed page labels."""
+    if not labels:
+        return ""
+    if len(labels) == 1 or labels[0] == labels[-1]:
+        return f"p. {labels[0]}"
+    return f"pp. {labels[0]}–{labels[-1]}"
+
+
+def source_id(n: int) -> str:
+    """The HTML id of source [n] in the sources panel, the target of the answer's marker links."""
+    return f"{SOURCE_ID_PREFIX}{n}"
+
+
+def render_question(question: str) -> str:
+    """A user's question for the chat box: shown as typed, never interpreted."""
+    return escape_text(question)
+
+
+def render_answer(answer: Answer) -> str:
+    """The answer for the chat box: escaped text whose [n] markers link to the sources panel."""
+    cited = {c.n for c in answer.citations}
+    parts: list[str] = []
+    pos = 0
+    for m in _MARKER.finditer(answer.text):
+        n = int(m.group(1))
+        if n not in cited:
+            continue
+        parts.append(escape_text(answer.text[pos : m.start()]))
+        parts.append(f'<a class="mhqa-cite" href="#{source_id(n)}" title="source {n}">&#91;{n}&#93;</a>')
+        pos = m.end()
+    parts.append(escape_text(answer.text[pos:]))
+    body = "".join(parts)
+    if answer.refused:
+        body = f'<strong class="mhqa-refused">Not answered from the documents.</strong> {body}'
+    if answer.notice:
+        body += f'<br><em class="mhqa-notice">{escape_text(answer.notice)}</em>'
+    return body
+
+
+def _card(
+    anchor: str,
+    label: str,
+    title: str,
+    pages: str,
+    heading: str,
+    passage_html: str,
+    score: float | None,
+    extra: str = "",
+) -> str:
+    score_html = f'<span class="mhqa-score">score {score:.3f}</span>' if score is not None else ""
+    heading_html = f'<div class="mhqa-heading">{escape_text(heading)}</div>' if heading else ""
+    return (
+        f'<div class="mhqa-source" id="{anchor}">'
+        f'<div class="mhqa-source-head"><span class="mhqa-n">{label}</span> '
+        f'<span class="mhqa-title">{escape_text(title)}</span> '
+        f'<span class="mhqa-pages">{escape_text(pages)}</span> {score_html}</div>'
+        f'{heading_html}<div class="mhqa-passage">{passage_html}</div>{extra}</div>'
+    )
+
+
+def render_citation(citation: Citation, hit: Hit | None) -> str:
+    """One source card: title, page label, the passage with the cited sentence marked, the score."""
+    if hit is None:  # the passage itself is unknown: show the verbatim quote, marked
+        passage, heading, score = highlight(citation.quote, (0, len(citation.quote))), "", None
+    else:
+        span = find_span(hit.chunk.text, citation.quote) or hit.best_sentence
+        passage, heading, score = highlight(hit.chunk.text, span), hit.chunk.heading, hit.score
+    return _card(
+        source_id(citation.n),
+        f"[{citation.n}]",
+        citation.title,
+        page_text(citation.page_labels),
+        heading,
+        passage,
+        score,
+    )
+
+
+def render_sources(answer: Answer | None, hits_by_chunk: dict[str, Hit] | None = None) -> str:
+    """The sources panel for an answer; for a refusal, the related passages that were not enough."""
+    if answer is None:
+        return '<div class="mhqa-empty">Sources of the answer appear here.</div>'
+    hits_by_chunk = (
+        hits_by_chunk if hits_by_chunk is not None else {h.chunk.chunk_id: h for h in answer.related}
+    )
+    if answer.citations:
+        cards = [render_citation(c, hits_by_chunk.get(c.chunk_id)) for c in answer.citations]
+        return '<div class="mhqa-sources">' + "".join(cards) + "</div>"
+    if answer.related:
+        head = '<div class="mhqa-related-head">Related passages (not enough to answer):</div>'
+        return (
+            '<div class="mhqa-sources">' + head + render_hits(answer.related, copy_buttons=False) + "</div>"
+        )
+    return '<div class="mhqa-empty">No passage in the documents is close to this question.</div>'
+
+
+def citation_line(hit: Hit, years: dict[str, str] | None = None) -> str:
+    """A plain-text citation to paste into a brief: title (year), pages: "sentence"."""
+    year = (years or {}).get(hit.chunk.doc_id, "")
+    title = f"{hit.chunk.title} ({year})" if year else hit.chunk.title
+    sentence = " ".join(hit.best_sentence_text.split())
+    return f'{title}, {page_text(hit.chunk.page_labels)}: "{sentence}"'
+
+
+def render_hits(
+    hits: Sequence[Hit], *, years: dict[str, str] | None = None, copy_buttons: bool = True
+) -> str:
+    """Ranked passages, each with its best sentence marked, its score and a copy-citation button."""
+    if not hits:
+        return '<div class="mhqa-empty">No passages found.</div>'
+    cards = []
+    for rank, hit in enumerate(hits, 1):
+        button = ""
+        if copy_buttons:
+            cite = html.escape(citation_line(hit, years), quote=True)
+            button = f'<button type="button" class="mhqa-copy" data-cite="{cite}">Copy citation</button>'
+        cards.append(
+            _card(
+                f"mhqa-hit-{rank}",
+                f"#{rank}",
+                hit.chunk.title,
+                page_text(hit.chunk.page_labels),
+                hit.chunk.heading,
+                highlight(hit.chunk.text, hit.best_sentence),
+                hit.score,
+                button,
+            )
+        )
+    return "".join(cards)
+
+
+def year_choices(documents: Iterable[DocumentLike]) -> list[str]:
+    """The year filter's choices: 'any year', then each year present, newest first."""
+    return [ANY_YEAR, *sorted({d.meta.year for d in documents if d.meta.year}, reverse=True)]
+
+
+def doc_choices(documents: Iterable[DocumentLike]) -> list[tuple[str, str]]:
+    """(label, doc id) pairs for the document filter, sorted by title."""
+    return sorted((f"{d.title} ({d.meta.year})" if d.meta.year else d.title, d.doc_id) for d in documents)
+
+
+def filter_doc_ids(
+    documents: Iterable[DocumentLike], selected: Sequence[str] | None, year: str | None
+) -> tuple[str, ...] | None:
+    """The doc ids a search is limited to: None means every document; () means none match."""
+    wanted_year = None if not year or year == ANY_YEAR else year
+    if not selected and wanted_year is None:
+        return None
+    chosen = set(selected or ())
+    return tuple(
+        d.doc_id
+        for d in documents
+        if (not chosen or d.doc_id in chosen) and (wanted_year is None or d.meta.year == wanted_year)
+    )
+
+
+def library_rows(documents: Iterable[Any]) -> list[list[Any]]:
+    """One row per indexed document: title, id, year, pages, chunks, added, changed, hash prefix."""
+    return [
+        [d.title, d.doc_id, d.meta.year, d.pages, d.chunks, _day(d.added), _day(d.changed), d.sha256[:12]]
+        for d in sorted(documents, key=lambda d: d.title.lower())
+    ]
+
+
+LIBRARY_HEADERS = ["title", "id", "year", "pages", "chunks", "added", "changed", "sha256"]
+
+
+def library_html(documents: Iterable[Any]) -> str:
+    """The library as an escaped HTML table that scrolls sideways on a narrow screen."""
+    rows = library_rows(documents)
+    if not rows:
+        return '<div class="mhqa-empty">The index holds no documents yet: add files and rebuild.</div>'
+    head = "".join(f"<th>{h}</th>" for h in LIBRARY_HEADERS)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="mhqa-col-{h}">{escape_text(str(v))}</td>'
+            for h, v in zip(LIBRARY_HEADERS, r, strict=True)
+        )
+        + "</tr>"
+        for r in rows
+    )
+    return (
+        f'<div class="mhqa-table-wrap"><table class="mhqa-library"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
+
+
+def _day(value: Any) -> str:
+    text = str(value or "")
+    return text[:16].replace("T", " ")
+
+
+def about_line(documents: Sequence[DocumentLike], model: str) -> str:
+    """Escaped HTML naming the indexed documents and the embedding model."""
+    titles = "; ".join(escape_text(d.title) for d in sorted(documents, key=lambda d: d.title.lower()))
+    count = f"{len(documents)} document{'s' if len(documents) != 1 else ''}"
+    return (
+        f'<div class="mhqa-about">Answers come only from {count}: {titles or "none yet"}. '
+        f"Embedding model: {escape_text(model)}. Every sentence cites its passage.</div>"
+    )
+
+
+def summary_text(summary: Any) -> str:
+    """A one-paragraph account of an index update (counts, time, reason, skipped files)."""
+
+    def n(name: str) -> int:
+        return len(getattr(summary, name, ()) or ())
+
+    text = (
+        f"Index updated in {float(getattr(summary, 'seconds', 0.0)):.1f} s: {n('added')} added, "
+        f"{n('changed')} changed, {n('removed')} removed, {n('unchanged')} unchanged; "
+        f"{int(getattr(summary, 'chunks_embedded', 0))} passages embedded."
+    )
+    reason = getattr(summary, "rebuilt_reason", None)
+    if reason:
+        text += f" Rebuilt from scratch: {reason}."
+    skipped = list(getattr(summary, "skipped", ()) or ())
+    if skipped:
+        text += f" Skipped {len(skipped)}: " + "; ".join(_skipped_text(s) for s in skipped) + "."
+    return text
+
+
+def _skipped_text(item: Any) -> str:
+    if hasattr(item, "path") and hasattr(item, "reason"):
+        return f"{Path(str(item.path)).name} ({item.reason})"
+    if isinstance(item, tuple | list) and len(item) == 2:
+        return f"{item[0]} ({item[1]})"
+    return str(item)
+
+
+@dataclass(frozen=True, slots=True)
+class SavedUpload:
+    path: Path
+    replaced: bool
+
+
+def save_upload(
+    data: bytes,
+    name: str,
+    corpus_dir: Path,
+    *,
+    replace: bool,
+    max_bytes: int,
+    safe_name: Callable[[str], str],
+    detect_format: Callable[[bytes, str], str],
+) -> SavedUpload:
+    """Check an uploaded file and write it into the corpus folder; raises MhqaError with a one-line reason.
+
+    The name is made safe by `safe_name` (no folders, traversal, NUL or reserved names) and the type is
+    checked from the bytes by `detect_format`. A file whose document id (stem) already exists is only
+    replaced when `replace` is set, and only when it is the same file name, so two files never claim one id.
+    """
+    if len(data) > max_bytes:
+        raise MhqaError(
+            f"{escape_plain(name)}: {len(data) / MB:.1f} MB is over the {max_bytes / MB:g} MB limit"
+        )
+    if not data:
+        raise MhqaError(f"{escape_plain(name)}: the file is empty")
+    safe = safe_name(name)
+    detect_format(data, Path(safe).suffix.lower())
+    corpus_dir = corpus_dir.resolve()
+    target = (corpus_dir / safe).resolve()
+    if target.parent != corpus_dir:  # belt and braces: safe_name must never yield a path elsewhere
+        raise MhqaError(f"{escape_plain(name)}: not a plain file name")
+    stem = target.stem.lower()
+    clash = [
+        p
+        for p in corpus_dir.iterdir()
+        if p.is_file() and p.stem.lower() == stem and p.name != target.name and not p.name.endswith(".json")
+    ]
+    if clash:
+        raise MhqaError(
+            f"{safe}: document id '{target.stem}' is already used by {clash[0].name}; rename the file"
+        )
+    existed = target.exists()
+    if existed and not replace:
+        raise MhqaError(f"{safe} already exists in the corpus; tick 'replace existing file' to replace it")
+    # Write beside the target and rename, so a rebuild never reads a half-written file.
+    fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=corpus_dir)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise MhqaError(f"{safe}: cannot write into {corpus_dir}: {exc.strerror}") from exc
+    return SavedUpload(path=target, replaced=existed)
+
+
+def escape_plain(name: str) -> str:
+    """A user-given name shortened and stripped of control characters for one-line messages."""
+    cleaned = "".join(ch if ch.isprintable() else "?" for ch in name)
+    return cleaned if len(cleaned) <= 80 else cleaned[:77] + "..."
+
+
+HIT_CSV_COLUMNS = (
+    "rank",
+    "score",
+    "title",
+    "year",
+    "doc_id",
+    "pages",
+    "page_labels",
+    "heading",
+    "best_sentence",
+    "passage",
+    "chunk_id",
+)
+
+
+def _hit_fields(rank: int, hit: Hit, years: dict[str, str]) -> list[str]:
+    c = hit.chunk
+    return [
+        str(rank),
+        f"{hit.score:.4f}",
+        c.title,
+        years.get(c.doc_id, ""),
+        c.doc_id,
+        "-".join(map(str, (c.page_start, c.page_end) if c.page_end > c.page_start else (c.page_start,))),
+        "|".join(c.page_labels),
+        c.heading,
+        " ".join(hit.best_sentence_text.split()),
+        " ".join(c.text.split()),
+        c.chunk_id,
+    ]
+
+
+def hits_csv(hits: Sequence[Hit], years: dict[str, str] | None = None) -> str:
+    """The search results as CSV; cells a spreadsheet would run as formulas are quoted with a leading '."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HIT_CSV_COLUMNS)
+    for rank, hit in enumerate(hits, 1):
+        writer.writerow([_cell(v) for v in _hit_fields(rank, hit, years or {})])
+    return out.getvalue()
+
+
+def _cell(value: str) -> str:
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
+def hits_markdown(query: str, hits: Sequence[Hit], years: dict[str, str] | None = None) -> str:
+    """The search results as a Markdown list: citation line, then the passage quoted."""
+    lines = [f"# Search results: {_md(query)}", ""]
+    for rank, hit in enumerate(hits, 1):
+        lines.append(f"{rank}. {_md(citation_line(hit, years))} (score {hit.score:.3f})")
+        lines.append(f"   > {_md(' '.join(hit.chunk.text.split()))}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def _md(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
