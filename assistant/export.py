@@ -1,0 +1,189 @@
+"""Render an Answer for people and programs: text, markdown, CSV, BibTeX and the `--json` dict.
+
+Pure functions of an Answer (and, for the bibliographic formats, the documents' metadata), so the CLI,
+the app and the tests produce identical output.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from assistant.answer_types import Answer, Citation
+from index.hit import Hit
+from ingest.document import DocumentMeta
+from ingest.errors import AnswerError
+
+FORMATS = ("text", "markdown", "csv", "bibtex", "json")
+
+
+def page_text(pages: Sequence[int], labels: Sequence[str]) -> str:
+    """"p. 12" (printed label), plus the physical page when it differs: "p. iv (PDF page 6)"."""
+    if not labels:
+        return ""
+    shown = labels[0] if len(labels) == 1 else f"{labels[0]}–{labels[-1]}"
+    prefix = "p." if len(labels) == 1 else "pp."
+    if list(labels) != [str(p) for p in pages] and pages:
+        physical = str(pages[0]) if len(pages) == 1 else f"{pages[0]}–{pages[-1]}"
+        return f"{prefix} {shown} (PDF page {physical})"
+    return f"{prefix} {shown}"
+
+
+def citation_to_dict(c: Citation) -> dict[str, Any]:
+    return {"n": c.n, "chunk_id": c.chunk_id, "doc_id": c.doc_id, "title": c.title, "pages": list(c.pages),
+            "page_labels": list(c.page_labels), "quote": c.quote}
+
+
+def related_to_dict(h: Hit) -> dict[str, Any]:
+    c = h.chunk
+    return {"chunk_id": c.chunk_id, "doc_id": c.doc_id, "title": c.title, "pages": list(c.pages),
+            "page_labels": list(c.page_labels), "score": round(h.score, 6), "text": c.text}
+
+
+def answer_to_dict(answer: Answer, *, id: Any = None) -> dict[str, Any]:
+    """The `--json` object; `id` (from a --batch line) is carried through first when given."""
+    out: dict[str, Any] = {} if id is None else {"id": id}
+    out.update({
+        "question": answer.question, "answer": answer.text, "refused": answer.refused,
+        "citations": [citation_to_dict(c) for c in answer.citations],
+        "related": [related_to_dict(h) for h in answer.related],
+    })
+    if answer.notice:
+        out["notice"] = answer.notice
+    return out
+
+
+def render_text(answer: Answer) -> str:
+    lines = [answer.text, ""]
+    if answer.citations:
+        lines.append("Sources:")
+        for c in answer.citations:
+            lines.append(f"[{c.n}] {c.title}, {page_text(c.pages, c.page_labels)}")
+            lines.append(f"    \u201c{_one_line(c.quote)}\u201d")
+    elif answer.related:
+        lines.append("Related passages:")
+        for h in answer.related:
+            lines.append(f"- {h.chunk.title}, {page_text(h.chunk.pages, h.chunk.page_labels)}")
+            lines.append(f"    \u201c{_one_line(h.best_sentence_text)}\u201d")
+    if answer.notice:
+        lines += ["", f"Note: {answer.notice}"]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render_markdown(answer: Answer, meta: Mapping[str, DocumentMeta] | None = None) -> str:
+    meta = meta or {}
+    lines = [f"**Question:** {_md(answer.question)}", "", _md(answer.text), ""]
+    if answer.citations:
+        lines += ["**Sources**", ""]
+        for c in answer.citations:
+            lines.append(f"{c.n}. *{_md(c.title)}*{_md_source(meta.get(c.doc_id))}, "
+                         f"{page_text(c.pages, c.page_labels)}  ")
+            lines.append(f"   > {_md(_one_line(c.quote))}")
+    elif answer.related:
+        lines += ["**Related passages** (they do not answer the question)", ""]
+        for h in answer.related:
+            lines.append(f"- *{_md(h.chunk.title)}*, {page_text(h.chunk.pages, h.chunk.page_labels)}: "
+                         f"\u201c{_md(_one_line(h.best_sentence_text))}\u201d")
+    if answer.notice:
+        lines += ["", f"*Note: {_md(answer.notice)}*"]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+CSV_COLUMNS = ("question", "answer", "refused", "n", "title", "doc_id", "pages", "page_labels", "quote",
+               "publisher", "year", "url")
+
+
+def render_csv(answer: Answer, meta: Mapping[str, DocumentMeta] | None = None) -> str:
+    """One row per citation (one row without source columns when there is none), with a header."""
+    meta = meta or {}
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    head = [answer.question, answer.text, str(answer.refused).lower()]
+    if not answer.citations:
+        writer.writerow(head + [""] * (len(CSV_COLUMNS) - len(head)))
+    for c in answer.citations:
+        m = meta.get(c.doc_id)
+        writer.writerow(head + [
+            c.n, c.title, c.doc_id, ";".join(map(str, c.pages)), ";".join(c.page_labels), _one_line(c.quote),
+            m.publisher if m else "", m.year if m else "", (m.url or "") if m else "",
+        ])
+    return buf.getvalue()
+
+
+def render_bibtex(answer: Answer, meta: Mapping[str, DocumentMeta] | None = None) -> str:
+    """One entry per cited document (@book for books, else @misc) with the cited pages in `note`."""
+    meta = meta or {}
+    pages: dict[str, list[str]] = {}
+    titles: dict[str, str] = {}
+    for c in answer.citations:
+        titles.setdefault(c.doc_id, c.title)
+        for label in c.page_labels:
+            if label not in pages.setdefault(c.doc_id, []):
+                pages[c.doc_id].append(label)
+    entries = []
+    for doc_id, labels in pages.items():
+        m = meta.get(doc_id) or DocumentMeta(title=titles[doc_id])
+        is_book = m.kind.lower().startswith("book")
+        fields = [("title", "{" + _bib(m.title or titles[doc_id]) + "}")]
+        if m.publisher:
+            fields.append(("publisher" if is_book else "organization", _bib(m.publisher)))
+        if m.year:
+            fields.append(("year", _bib(m.year)))
+        if m.url:
+            fields.append(("url", m.url.replace("}", "%7D").replace("{", "%7B")))
+        cited = ", ".join(labels)
+        fields.append(("note", _bib(f"Cited {'p.' if len(labels) == 1 else 'pp.'} {cited}")))
+        body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+        entries.append(f"@{'book' if is_book else 'misc'}{{{_bib_key(doc_id)},\n{body}\n}}\n")
+    return "\n".join(entries)
+
+
+def render(answer: Answer, fmt: str = "text", meta: Mapping[str, DocumentMeta] | None = None) -> str:
+    """`answer` in one of FORMATS; `meta` (document id -> DocumentMeta) feeds markdown, CSV and BibTeX."""
+    if fmt == "text":
+        return render_text(answer)
+    if fmt == "markdown":
+        return render_markdown(answer, meta)
+    if fmt == "csv":
+        return render_csv(answer, meta)
+    if fmt == "bibtex":
+        return render_bibtex(answer, meta)
+    if fmt == "json":
+        return json.dumps(answer_to_dict(answer), ensure_ascii=False, indent=2) + "\n"
+    raise AnswerError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _md_source(m: DocumentMeta | None) -> str:
+    if m is None:
+        return ""
+    parts = [p for p in (m.publisher, m.year) if p]
+    return f" ({_md(', '.join(parts))})" if parts else ""
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def _md(text: str) -> str:
+    """Escape what markdown would read as formatting or links (the [n] markers stay readable: \\[1\\])."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+_BIB_SPECIAL = re.compile(r"([&%$#_])")
+
+
+def _bib(text: str) -> str:
+    """Escape BibTeX/LaTeX specials; braces are dropped so a value can never unbalance its entry."""
+    return _BIB_SPECIAL.sub(r"\\\1", text.replace("{", "").replace("}", "").replace("\\", ""))
+
+
+def _bib_key(doc_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_:-]", "-", doc_id) or "doc"

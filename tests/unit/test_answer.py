@@ -1,0 +1,167 @@
+"""Extractive answering, follow-ups, refusal gating and the quote check, on hand-built real hits."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from assistant.answer import (
+    REFUSAL_TEXT,
+    answer_question,
+    extractive_answer,
+    is_follow_up,
+    read_batch,
+    resolve_query,
+)
+from assistant.answer_types import Citation
+from assistant.refusal import content_stems, refusal_features, should_refuse
+from assistant.verify import check_citation, enforce_citations
+from ingest.errors import AnswerError
+from tests.answer_helpers import ListSearcher, make_chunk, make_document, make_hit
+
+TAG = make_document("tag", [
+    "The group was launched in Geneva. Its chair is Munir Merali, a public health expert.",
+    "Looking ahead. The first closed meeting took place on 25 November 2025 in Geneva.",
+], title="TAG launch")
+BRIEF = make_document("brief", ["Migration is a high priority on the political agendas of Member States."],
+                      title="Briefing")
+
+
+def tag_hit(scores: tuple[float, ...] = (0.3, 0.8, 0.1, 0.2), **kw: object) -> object:
+    return make_hit(make_chunk(TAG, 0, len(TAG.text)), scores, **kw)  # type: ignore[arg-type]
+
+
+def test_answer_is_the_best_sentence_with_its_marker_and_verbatim_quote() -> None:
+    hit = make_hit(make_chunk(TAG, 0, len(TAG.text)), (0.3, 0.8, 0.1, 0.2))
+    answer = extractive_answer("Who chairs the group?", [hit], {"tag": TAG})
+    assert not answer.refused
+    assert answer.text.startswith("Its chair is Munir Merali, a public health expert. [1]")
+    first = answer.citations[0]
+    assert first.quote == "Its chair is Munir Merali, a public health expert."
+    assert first.pages == (1,) and first.page_labels == ("1",)
+    for c in answer.citations:
+        assert c.quote in hit.chunk.text and f"[{c.n}]" in answer.text
+
+
+def test_quote_of_a_chunk_across_a_page_break_cites_only_its_own_page() -> None:
+    chunk = make_chunk(TAG, 0, len(TAG.text))
+    assert chunk.pages == (1, 2)
+    hit = make_hit(chunk, (0.1, 0.2, 0.1, 0.9))
+    answer = extractive_answer("When was the first meeting?", [hit], {"tag": TAG})
+    meeting = next(c for c in answer.citations if "25 November" in c.quote)
+    assert meeting.pages == (2,) and meeting.page_labels == ("2",)
+
+
+def test_without_page_spans_a_cross_page_quote_cites_every_page_of_the_chunk() -> None:
+    hit = make_hit(make_chunk(TAG, 0, len(TAG.text)), (0.1, 0.2, 0.1, 0.9))
+    answer = extractive_answer("When was the first meeting?", [hit], {})
+    assert all(c.pages == (1, 2) for c in answer.citations)
+
+
+def test_selected_sentences_are_deduplicated_and_in_document_order() -> None:
+    doc = make_document("d", ["Alpha beta gamma delta one. Alpha beta gamma delta one. "
+                              "Zeta eta theta iota two."])
+    chunk = make_chunk(doc, 0, len(doc.text))
+    hit = make_hit(chunk, (0.70, 0.70, 0.75))
+    answer = extractive_answer("alpha zeta", [hit], {"d": doc})
+    quotes = [c.quote for c in answer.citations]
+    assert quotes == ["Alpha beta gamma delta one.", "Zeta eta theta iota two."]
+
+
+def test_headings_and_fragments_shorter_than_four_words_are_never_the_answer() -> None:
+    hit = make_hit(make_chunk(TAG, 0, len(TAG.text)), (0.1, 0.2, 0.99, 0.3))  # "Looking ahead." scores best
+    answer = extractive_answer("What is ahead?", [hit], {"tag": TAG})
+    assert all(c.quote != "Looking ahead." for c in answer.citations)
+
+
+def test_check_citation_rejects_a_quote_that_is_not_verbatim() -> None:
+    chunk = make_chunk(TAG, 0, len(TAG.text))
+    good = Citation(n=1, chunk_id=chunk.chunk_id, doc_id="tag", title="TAG launch", pages=(1,),
+                    page_labels=("1",), quote="Its chair is Munir Merali")
+    check_citation(good, chunk, TAG)
+    with pytest.raises(AnswerError, match="not verbatim"):
+        check_citation(replace(good, quote="Its chair is John Smith"), chunk, TAG)
+
+
+def test_check_citation_rejects_a_quote_on_another_page() -> None:
+    chunk = make_chunk(TAG, 0, len(TAG.text))
+    wrong_page = Citation(n=1, chunk_id=chunk.chunk_id, doc_id="tag", title="TAG launch", pages=(2,),
+                          page_labels=("2",), quote="Its chair is Munir Merali")
+    with pytest.raises(AnswerError, match="not on the cited pages"):
+        check_citation(wrong_page, chunk, TAG)
+
+
+def test_enforce_citations_drops_a_failing_citation_and_its_marker() -> None:
+    hit = make_hit(make_chunk(TAG, 0, len(TAG.text)), (0.3, 0.8, 0.1, 0.2))
+    answer = extractive_answer("Who chairs the group?", [hit], {"tag": TAG})
+    forged = replace(answer, text=answer.text + " Made up. [9]", citations=answer.citations + (
+        replace(answer.citations[0], n=9, quote="Made up."),))
+    checked = enforce_citations(forged, [hit.chunk], {"tag": TAG})
+    assert [c.n for c in checked.citations] == [c.n for c in answer.citations]
+    assert "[9]" not in checked.text and "quote check" in checked.notice
+
+
+def test_follow_up_carries_the_previous_questions_topic_into_the_query() -> None:
+    first = "What does the Technical Advisory Group on Migration do?"
+    assert is_follow_up("and who chairs it?")
+    assert not is_follow_up(first)
+    query = resolve_query("and who chairs it?", [first])
+    assert query.startswith("and who chairs it?")
+    assert "Technical" in query and "Advisory" in query
+    # a chain of follow-ups keeps the original topic
+    assert "Advisory" in resolve_query("when was it launched?", [first, "and who chairs it?"])
+    # a standalone question is left alone
+    assert resolve_query("Who chairs the Technical Advisory Group?", [first]) == (
+        "Who chairs the Technical Advisory Group?")
+
+
+def test_answer_question_retrieves_with_the_resolved_follow_up_query() -> None:
+    searcher = ListSearcher([tag_hit()], [TAG])  # type: ignore[list-item]
+    answer_question(searcher, "and who chairs it?", history=["What is the Technical Advisory Group?"])
+    assert "Technical Advisory Group" in searcher.queries[-1]
+
+
+def test_content_stems_ignore_stopwords_and_corpus_generic_words() -> None:
+    assert content_stems("What is WHO doing for the health of migrants in the World Cup?") == ["cup"]
+
+
+def test_features_see_no_agreement_when_bm25_found_nothing() -> None:
+    hit = make_hit(make_chunk(TAG, 0, len(TAG.text)), (0.3, 0.8, 0.1, 0.2), bm25_rank=None)
+    assert refusal_features("Who chairs the group?", [hit]).agreement == 0.0
+
+
+def test_an_unrelated_question_with_weak_passages_is_refused_with_related_passages() -> None:
+    hit = make_hit(make_chunk(BRIEF, 0, len(BRIEF.text)), (0.05,), dense_rank=3, bm25_rank=None)
+    searcher = ListSearcher([hit], [BRIEF])
+    answer = answer_question(searcher, "How do I reverse a list in Python?")
+    assert answer.refused and answer.text == REFUSAL_TEXT
+    assert answer.citations == () and answer.related == (hit,)
+
+
+def test_a_matching_question_with_strong_passages_is_answered() -> None:
+    hit = make_hit(make_chunk(TAG, 0, len(TAG.text)), (0.3, 0.8, 0.1, 0.2))
+    assert not should_refuse("Who is the chair of the group?", [hit])
+    assert should_refuse("Who is the chair of the group?", [])
+
+
+@pytest.mark.parametrize(("question", "k", "generator", "message"), [
+    ("  ", 5, "extractive", "empty"), ("Who?", 0, "extractive", "at least 1"), ("Who?", 5, "gpt", "unknown"),
+])
+def test_bad_requests_raise_one_line_answer_errors(question: str, k: int, generator: str,
+                                                   message: str) -> None:
+    with pytest.raises(AnswerError, match=message):
+        answer_question(ListSearcher([]), question, k=k, generator=generator)
+
+
+def test_read_batch_keeps_ids_and_names_the_bad_line(tmp_path: Path) -> None:
+    good = tmp_path / "q.jsonl"
+    good.write_text('{"id": "a", "q": "Who chairs it?"}\n\n{"q": "When?", "history": ["x"]}\n',
+                    encoding="utf-8")
+    rows = read_batch(good)
+    assert [(r.id, r.q, r.history) for r in rows] == [("a", "Who chairs it?", ()), (3, "When?", ("x",))]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "q": "ok"}\n{"id": "b"}\n', encoding="utf-8")
+    with pytest.raises(AnswerError, match=r"bad.jsonl:2"):
+        read_batch(bad)
