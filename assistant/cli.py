@@ -89,27 +89,99 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    raise NotImplementedError  # issue 2 (ingest)
+    import json
+
+    from ingest.pipeline import ingest_paths, result_to_json, summarize
+
+    result = ingest_paths(args.paths, int(settings.max_file_mb * 1024 * 1024), progress=sys.stderr.isatty())
+    out = json.dumps(result_to_json(result), ensure_ascii=False, indent=1) if args.json else summarize(result)
+    print(out)
+    for skip in result.skipped:
+        print(f"mhqa: skipped {skip.path}: {skip.reason}", file=sys.stderr)
+    return EXIT_SKIPPED if result.skipped else EXIT_OK
 
 
 def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    raise NotImplementedError  # issue 3 (index)
+    import json
+
+    from index.build import format_summary, summary_to_json, update_index
+
+    summary = update_index(
+        settings.corpus_dir, settings.index_dir, settings.embedding_model, rebuild=args.rebuild,
+        max_file_bytes=int(settings.max_file_mb * 1024 * 1024),
+    )
+    for skipped in summary.skipped:
+        print(f"mhqa: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+    print(json.dumps(summary_to_json(summary), ensure_ascii=False) if args.json else format_summary(summary))
+    return EXIT_SKIPPED if summary.skipped else EXIT_OK
 
 
 def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    raise NotImplementedError  # issue 3 (index)
+    import json
+
+    from index.search import Searcher, format_hits, hit_to_json, read_batch
+
+    if (args.query is None) == (args.batch is None):
+        raise MhqaError("give either a query or --batch FILE.jsonl")
+    batch = read_batch(args.batch) if args.batch else [(None, args.query)]
+    searcher = Searcher.open(settings.index_dir, reranker=settings.reranker)
+    for qid, query in batch:
+        hits = searcher.search(query, args.k, doc_ids=args.doc, mode=args.mode, rerank=args.rerank)
+        if args.batch or args.json:
+            head = {"id": qid} if args.batch else {}
+            out = {**head, "query": query, "hits": [hit_to_json(h) for h in hits]}
+            print(json.dumps(out, ensure_ascii=False))
+        else:
+            print(format_hits(hits))
+    return EXIT_OK
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    raise NotImplementedError  # issue 4 (answers)
+    import json
+
+    from assistant.answer import answer_question, metadata_of, read_batch
+    from assistant.export import answer_to_dict, render
+    from index.search import Searcher
+
+    if (args.question is None) == (args.batch is None):
+        raise MhqaError("ask needs a question or --batch FILE.jsonl (not both)")
+    batch = read_batch(args.batch) if args.batch else []
+    searcher = Searcher.open(settings.index_dir, reranker=settings.reranker)
+    options = {"k": args.k, "doc_ids": args.doc, "generator": settings.generator, "settings": settings}
+    if batch:
+        text = "".join(json.dumps(answer_to_dict(answer_question(searcher, b.q, history=b.history, **options),
+                                                 id=b.id), ensure_ascii=False) + "\n" for b in batch)
+    else:
+        answer = answer_question(searcher, args.question, **options)
+        fmt = "json" if args.json else args.format
+        text = render(answer, fmt, metadata_of(searcher) if fmt in ("markdown", "csv", "bibtex") else None)
+    if args.output:
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise MhqaError(f"{args.output}: cannot write ({exc.strerror})") from exc
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    raise NotImplementedError  # issue 5 (app)
+    from assistant.app import serve
+
+    print(f"mhqa: indexing {settings.corpus_dir} into {settings.index_dir} (only new or changed files)...",
+          file=sys.stderr)
+    serve(settings, host=args.host, port=args.port)
+    return EXIT_OK
 
 
 def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    raise NotImplementedError  # issues 3/4/6 (evaluation)
+    import json
+
+    from assistant.evaluate import format_report, run_eval
+
+    report = run_eval(settings, args.questions)
+    print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if args.json else format_report(report))
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

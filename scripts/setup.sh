@@ -20,10 +20,11 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     touch "$stamp"
 fi
 
-# The browser tests drive Debian's Chromium (no browser download at test time).
-if [ "${1:-}" = "--with-browser" ] && [ ! -x /usr/bin/chromium ]; then
+# The browser tests drive Debian's Chromium (no browser download at test time); the PDF fixtures
+# need a font with the "ﬁ" ligature (DejaVu Sans).
+if [ "${1:-}" = "--with-browser" ] && { [ ! -x /usr/bin/chromium ] || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; }; then
     SUDO=""
     [ "$(id -u)" -ne 0 ] && SUDO=sudo
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
 fi

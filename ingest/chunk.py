@@ -1,0 +1,157 @@
+"""Structure-aware chunking: whole sentences, cut at headings and numbered paragraphs, ~150-200 word pieces.
+
+all-MiniLM-L6-v2 reads at most 256 word pieces, so a chunk stays under MAX_WORD_PIECES; consecutive
+chunks of one paragraph group share one sentence so that a fact cut at a boundary is still found whole.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+from dataclasses import dataclass
+
+from ingest.clean import is_heading, is_numbered
+from ingest.document import Chunk, Document
+from ingest.sentences import count_word_pieces, split_sentences
+
+# Bump whenever chunking or cleaning output changes: the index stores it and rebuilds on a mismatch.
+CHUNKER_VERSION = "2"
+MAX_WORD_PIECES = 200
+# A chunk of pathological text (one giant "word" is a single [UNK]) is also cut by characters.
+MAX_CHARS = 2000
+_WORD_MAX_CHARS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """Paragraphs chunked together: a section's text up to the next heading or numbered paragraph."""
+
+    heading: str
+    spans: tuple[tuple[int, int], ...]  # paragraph spans in the document text
+
+
+def _units(text: str) -> list[_Unit]:
+    units: list[_Unit] = []
+    heading = ""
+    current: list[tuple[int, int]] = []
+    offset = 0
+    for line in text.split("\n"):
+        start, end = offset, offset + len(line)
+        offset = end + 1
+        if not line.strip():
+            continue
+        if is_heading(line) or is_numbered(line):
+            if current:
+                units.append(_Unit(heading, tuple(current)))
+            current = []
+            if is_heading(line):
+                heading = line.strip()
+                continue
+        current.append((start, end))
+    if current:
+        units.append(_Unit(heading, tuple(current)))
+    return units
+
+
+def _atoms(text: str, start: int, end: int) -> list[tuple[int, int, int | None]]:
+    """Words of a span as (start, end, known word pieces or None); giant words are cut into atoms.
+
+    An ASCII letters-and-digits run over 100 characters is one [UNK] to the model however long it is,
+    so it is cut by characters alone (tokenizing it in small atoms would be slow and pointless).
+    """
+    atoms: list[tuple[int, int, int | None]] = []
+    for m in re.finditer(r"\S+", text[start:end]):
+        s, e = start + m.start(), start + m.end()
+        if e - s <= _WORD_MAX_CHARS:
+            atoms.append((s, e, None))
+        elif text[s:e].isascii() and text[s:e].isalnum():
+            for a in range(s, e, MAX_CHARS):
+                b = min(a + MAX_CHARS, e)
+                atoms.append((a, b, 1 if b - a > _WORD_MAX_CHARS else None))
+        else:
+            atoms.extend((a, min(a + _WORD_MAX_CHARS, e), None) for a in range(s, e, _WORD_MAX_CHARS))
+    return atoms
+
+
+def _hard_split(text: str, start: int, end: int) -> list[tuple[int, int, int]]:
+    """Cut an over-long sentence into pieces within the word-piece budget and MAX_CHARS."""
+    atoms = _atoms(text, start, end)
+    unknown = [i for i, (_, _, n) in enumerate(atoms) if n is None]
+    counted = dict(zip(unknown, count_word_pieces([text[atoms[i][0] : atoms[i][1]] for i in unknown]), strict=True))
+    pieces: list[tuple[int, int, int]] = []
+    piece_start, used, last_end = atoms[0][0], 0, atoms[0][0]
+    for i, (s, e, known) in enumerate(atoms):
+        n = known if known is not None else counted[i]
+        if used and (used + n > MAX_WORD_PIECES or e - piece_start > MAX_CHARS):
+            pieces.append((piece_start, last_end, used))
+            piece_start, used = s, 0
+        used += n
+        last_end = e
+    pieces.append((piece_start, last_end, used))
+    return pieces
+
+
+def _sentences(text: str, unit: _Unit) -> list[tuple[int, int, int]]:
+    """(start, end, word pieces) of the unit's sentences, over-long ones already split."""
+    spans = [(p0 + s, p0 + e) for p0, p1 in unit.spans for s, e in split_sentences(text[p0:p1])]
+    out: list[tuple[int, int, int]] = []
+    for (s, e), n in zip(spans, count_word_pieces([text[s:e] for s, e in spans]), strict=True):
+        if n > MAX_WORD_PIECES or e - s > MAX_CHARS:
+            out.extend(_hard_split(text, s, e))
+        else:
+            out.append((s, e, n))
+    return out
+
+
+def _pack(sents: list[tuple[int, int, int]]) -> list[list[int]]:
+    """Greedy packing of sentence indices under the budget, repeating the last sentence when it fits."""
+    groups: list[list[int]] = []
+    current: list[int] = []
+    used = 0
+    for i, (_, e, n) in enumerate(sents):
+        if current and (used + n > MAX_WORD_PIECES or e - sents[current[0]][0] > MAX_CHARS):
+            groups.append(current)
+            last = current[-1]
+            overlap_ok = len(current) > 1 and sents[last][2] + n <= MAX_WORD_PIECES and e - sents[last][0] <= MAX_CHARS
+            current, used = ([last], sents[last][2]) if overlap_ok else ([], 0)
+        current.append(i)
+        used += n
+    if current:
+        groups.append(current)
+    return groups
+
+
+def chunk_id(doc_sha256: str, start: int, end: int) -> str:
+    """Stable id from the file's content hash and the span: a renamed identical file keeps its ids."""
+    return hashlib.sha256(f"{doc_sha256}:{start}:{end}".encode()).hexdigest()[:16]
+
+
+def chunk_document(doc: Document) -> list[Chunk]:
+    """Chunks of `doc` in text order, each with its heading, span, pages, labels and sentence spans."""
+    text = doc.text
+    page_starts = [p.start for p in doc.pages]
+    chunks: list[Chunk] = []
+    for unit in _units(text):
+        sents = _sentences(text, unit)
+        for group in _pack(sents):
+            start, end = sents[group[0]][0], sents[group[-1]][1]
+            first = max(bisect.bisect_right(page_starts, start) - 1, 0)
+            last = max(bisect.bisect_right(page_starts, end - 1) - 1, first)
+            pages = doc.pages[first : last + 1]
+            chunks.append(
+                Chunk(
+                    chunk_id=chunk_id(doc.sha256, start, end),
+                    doc_id=doc.doc_id,
+                    title=doc.title,
+                    heading=unit.heading,
+                    text=text[start:end],
+                    start=start,
+                    end=end,
+                    page_start=pages[0].number,
+                    page_end=pages[-1].number,
+                    page_labels=tuple(p.label for p in pages),
+                    sentences=tuple((sents[i][0] - start, sents[i][1] - start) for i in group),
+                )
+            )
+    return chunks

@@ -1,0 +1,158 @@
+"""Test PDFs built by the tests themselves (fpdf2, then pypdf for page labels and encryption).
+
+The report fixture has what real WHO PDFs have: roman-numbered front matter, running headers, footers
+with page numbers, a word hyphenated across lines, a ligature, and a paragraph across a page break.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from fpdf import FPDF
+from pypdf import PdfReader, PdfWriter
+from pypdf.constants import PageLabelStyle
+
+FONT_CANDIDATES = (
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/TTF/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
+)
+HEADER = "Health diplomacy and migration: a test report"
+
+# (printed label, lines of body text). Lines are placed one by one so that wraps are known exactly.
+REPORT_PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "i",
+        (
+            "Foreword",
+            "",
+            "This report is the \ufb01rst of its kind and its \ufb01ndings are of",
+            "interest to every Member State of the Region.",
+        ),
+    ),
+    ("ii", ("Acknowledgements", "", "The authors thank the national focal points for their support.")),
+    (
+        "1",
+        (
+            "Background",
+            "",
+            "1. Health systems must serve refugees and migrants. The health of",
+            "populations on the move depends on sustained migra-",
+            "tion and health policies. Cross-border cooperation",
+            "is needed, and cross-border data sharing helps.",
+        ),
+    ),
+    (
+        "2",
+        (
+            "Findings",
+            "",
+            "2. Countries reported progress in several areas. The strongest results",
+            "were seen where ministries of health and foreign affairs worked with",
+        ),
+    ),
+    (
+        "3",
+        (
+            "civil society to protect the health of refugees and migrants.",
+            "",
+            "Looking ahead",
+            "",
+            "3. The next report will follow in two years.",
+        ),
+    ),
+)
+REPORT_LABELS = tuple(label for label, _ in REPORT_PAGES)
+
+
+def unicode_font() -> Path | None:
+    """A TrueType font with the \ufb01 ligature glyph, or None when the machine has none."""
+    return next((p for p in FONT_CANDIDATES if p.is_file()), None)
+
+
+def _new_pdf() -> FPDF:
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(False)
+    font = unicode_font()
+    if font is not None:
+        pdf.add_font("DejaVu", fname=str(font))
+        pdf.set_font("DejaVu", size=11)
+    else:
+        pdf.set_font("Helvetica", size=11)
+    return pdf
+
+
+def _pdf_pages(pages: tuple[tuple[str, tuple[str, ...]], ...], *, running: bool = True) -> bytes:
+    pdf = _new_pdf()
+    for label, lines in pages:
+        pdf.add_page()
+        if running:
+            pdf.set_xy(20, 10)
+            pdf.cell(text=HEADER)
+        pdf.set_xy(20, 30)
+        for line in lines:
+            if not line:
+                pdf.ln(7)
+                continue
+            pdf.set_x(20)
+            pdf.cell(h=7, text=line, new_x="LMARGIN", new_y="NEXT")
+        if running:
+            pdf.set_xy(100, 280)
+            pdf.cell(text=label)
+    return bytes(pdf.output())
+
+
+def _with_labels(data: bytes, front_matter: int) -> bytes:
+    """Roman labels for the front matter, arabic from 1 after it (as a /PageLabels tree)."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    if front_matter:
+        writer.set_page_label(0, front_matter - 1, style=PageLabelStyle.LOWERCASE_ROMAN)
+    writer.set_page_label(front_matter, len(writer.pages) - 1, style=PageLabelStyle.DECIMAL)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def report_pdf_bytes() -> bytes:
+    return _with_labels(_pdf_pages(REPORT_PAGES), front_matter=2)
+
+
+def write_report_pdf(path: Path) -> Path:
+    """The five-page report described above, labelled i, ii, 1, 2, 3."""
+    path.write_bytes(report_pdf_bytes())
+    return path
+
+
+def write_simple_pdf(path: Path, lines: tuple[str, ...] = ("A short note on migrant health.",)) -> Path:
+    path.write_bytes(_pdf_pages((("1", lines),), running=False))
+    return path
+
+
+def write_encrypted_pdf(path: Path, user_password: str) -> Path:
+    """The simple PDF encrypted with AES; an empty user password opens without asking."""
+    writer = PdfWriter(
+        clone_from=PdfReader(io.BytesIO(_pdf_pages((("1", ("Encrypted but readable text.",)),), running=False)))
+    )
+    writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm="AES-128")
+    with path.open("wb") as fh:
+        writer.write(fh)
+    return path
+
+
+def write_image_only_pdf(path: Path) -> Path:
+    """A 'scanned' page: drawn shapes, no text layer."""
+    pdf = _new_pdf()
+    pdf.add_page()
+    pdf.set_fill_color(80, 80, 80)
+    for i in range(10):
+        pdf.rect(20, 20 + i * 20, 150, 10, style="F")
+    path.write_bytes(bytes(pdf.output()))
+    return path
+
+
+def write_zero_page_pdf(path: Path) -> Path:
+    out = io.BytesIO()
+    PdfWriter().write(out)
+    path.write_bytes(out.getvalue())
+    return path
