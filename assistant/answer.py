@@ -1,8 +1,9 @@
 """Answer a question from the index: an extractive, cited answer, or a plain refusal.
 
 Offline and model-free beyond the search: the answer is the few retrieved sentences that best match
-the question (their cosine, precomputed at index time, plus a bonus for the question's specific words),
-de-duplicated and kept in document order, each followed by its [n] marker. Every citation passes the
+the question (their cosine, precomputed at index time, plus a bonus for the question's specific words,
+minus a penalty for headings), chosen among at least SENTENCE_POOL passages, de-duplicated and kept in
+document order, each followed by its [n] marker; a quotation keeps its speaker. Every citation passes the
 quote check of `assistant.verify` before it leaves this module. When the passages do not answer
 (`assistant.refusal`), the answer says so and lists the closest passages as related.
 """
@@ -14,12 +15,12 @@ import logging
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from assistant.answer_types import Answer, Citation
-from assistant.refusal import content_stems, should_refuse, stems, words
+from assistant.refusal import RefusalModel, content_stems, refusal_model_for, should_refuse, stems, words
 from assistant.settings import Settings
 from assistant.verify import enforce_citations, quote_pages
 from index.hit import Hit
@@ -33,10 +34,12 @@ GENERATORS = ("extractive", "openai")
 
 MAX_SENTENCES = 3  # a short answer: the best sentence and at most two that nearly match it
 SENTENCE_MARGIN = 0.25  # keep further sentences only within this much of the best sentence's score
-LEXICAL_WEIGHT = 0.5  # weight of the question's specific words found in a sentence, next to cosine
+LEXICAL_WEIGHT = 0.1  # weight of the question's specific words found in a sentence, next to cosine
 MIN_WORDS = 4  # shorter "sentences" are headings or page residue, never an answer
 RANK_PENALTY = 0.02  # per rank below the top hit: ties go to the passage retrieval ranked higher
 IDF_POWER = 2.0  # rare question words (the "chair" in a question about the group) dominate the bonus
+HEADING_PENALTY = 0.1  # a title or list lead-in repeats the question's words but answers nothing
+SENTENCE_POOL = 10  # passages whose sentences may answer: more than the k shown, sentences are scored anyway
 
 # A follow-up ("and who chairs it?") refers back through a pronoun, a leading conjunction, or brevity.
 _ANAPHORA = frozenset(
@@ -133,22 +136,43 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def is_heading(text: str) -> bool:
+    """A title or a list's lead-in ("The main objectives are:"): no sentence-ending punctuation."""
+    return not text.rstrip("\"'”’)").endswith((".", "!", "?", ";"))
+
+
+def quote_end(text: str, spans: Sequence[tuple[int, int]], i: int) -> int:
+    """End of sentence `i`, extended over the next sentences (at most 2) that close a quotation it opens.
+
+    The sentence splitter cuts inside quotations, which leaves the speaker ("... said Georgia Paxton")
+    in a later sentence: a quoted claim is cited with whoever made it.
+    """
+    end = spans[i][1]
+    for j in range(i + 1, min(i + 3, len(spans))):
+        piece = text[spans[i][0] : end]
+        if piece.count("“") <= piece.count("”"):
+            break
+        end = spans[j][1]
+    return end
+
+
 def candidate_sentences(question: str, hits: Sequence[Hit]) -> list[Candidate]:
     """Score every sentence of the hits: its cosine to the question plus a bonus for specific words.
 
     A word's bonus is weighted by its rarity among the retrieved sentences (inverse sentence frequency):
     in "Who chairs the Technical Advisory Group?" every passage says "Technical Advisory Group", so the
-    sentence that also says "Chair" must win.
+    sentence that also says "Chair" must win. Headings are penalised: they echo the question's words
+    without answering it.
     """
     terms = set(content_stems(question))
-    spans_of: list[list[tuple[int, int, float | None, set[str]]]] = []
+    spans_of: list[list[tuple[int, int, float | None, set[str], bool]]] = []
     df: dict[str, int] = dict.fromkeys(terms, 0)
     for hit in hits:
         spans = sentence_spans(hit.chunk)
         scores = hit.sentence_scores if len(hit.sentence_scores) == len(spans) else ()
         rows = []
         for i, (s, e) in enumerate(spans):
-            start, end = _trim(hit.chunk.text, s, e)
+            start, end = _trim(hit.chunk.text, s, quote_end(hit.chunk.text, spans, i))
             text = hit.chunk.text[start:end]
             if len(text.split()) < MIN_WORDS:
                 continue
@@ -161,18 +185,18 @@ def candidate_sentences(question: str, hits: Sequence[Hit]) -> list[Candidate]:
             found = terms & set(stems(words(text)))
             for t in found:
                 df[t] += 1
-            rows.append((start, end, cosine, found))
+            rows.append((start, end, cosine, found, is_heading(text)))
         spans_of.append(rows)
     n = sum(len(rows) for rows in spans_of)
     weight = {t: math.log(1.0 + n / (1.0 + df[t])) ** IDF_POWER for t in terms}
     total = sum(weight.values())
     out: list[Candidate] = []
     for rank, (hit, rows) in enumerate(zip(hits, spans_of, strict=True)):
-        for start, end, cosine, found in rows:
+        for start, end, cosine, found, heading in rows:
             if cosine is None:
                 continue
             overlap = sum(weight[t] for t in found) / total if total else 0.0
-            score = cosine + LEXICAL_WEIGHT * overlap - RANK_PENALTY * rank
+            score = cosine + LEXICAL_WEIGHT * overlap - RANK_PENALTY * rank - HEADING_PENALTY * heading
             out.append(Candidate(rank=rank, hit=hit, start=start, end=end, score=score))
     return out
 
@@ -257,9 +281,24 @@ def extractive_answer(
 def retrieve(
     searcher: SearcherLike, query: str, *, k: int, doc_ids: Sequence[str] | None = None
 ) -> list[Hit]:
-    """Hybrid search with sentence-level re-ranking: the passages an answer may draw on."""
-    return list(searcher.search(query, k=k, doc_ids=list(doc_ids) if doc_ids else None, mode="hybrid",
-                                rerank=True))
+    """Hybrid search with sentence-level re-ranking: the passages an answer may draw on.
+
+    At least SENTENCE_POOL passages are fetched, however small `k`: the answer's sentences are chosen
+    among all of them (their cosines come precomputed with the hits), while only the first `k` are shown.
+    """
+    return list(searcher.search(query, k=max(k, SENTENCE_POOL), doc_ids=list(doc_ids) if doc_ids else None,
+                                mode="hybrid", rerank=True))
+
+
+def shown_hits(hits: Sequence[Hit], k: int, citations: Sequence[Citation] = ()) -> tuple[Hit, ...]:
+    """The first `k` hits, plus any later hit a citation quotes (so every cited passage is listed)."""
+    cited = {c.chunk_id for c in citations}
+    return tuple(hits[:k]) + tuple(h for h in hits[k:] if h.chunk.chunk_id in cited)
+
+
+def refusal_model_of(searcher: Any) -> RefusalModel:
+    """The refusal constants fitted for the embedding model `searcher` was built with."""
+    return refusal_model_for(getattr(searcher, "model", None))
 
 
 def check_request(question: str, k: int, generator: str) -> str:
@@ -293,14 +332,15 @@ def answer_question(
     question = check_request(question, k, generator)
     query = resolve_query(question, history)
     hits = retrieve(searcher, query, k=k, doc_ids=doc_ids)
-    if should_refuse(query, hits):
-        return refusal(question, hits)
+    if should_refuse(query, hits, refusal_model_of(searcher)):
+        return refusal(question, hits[:k])
     documents = documents_of(searcher)
     if generator == "openai":
         from assistant.generate import generate_answer  # imported late: the extractive path never needs it
 
-        return generate_answer(question, hits, documents, settings=settings, query=query)
-    return extractive_answer(question, hits, documents, query=query)
+        return generate_answer(question, hits[:k], documents, settings=settings, query=query)
+    answer = extractive_answer(question, hits, documents, query=query)
+    return replace(answer, related=shown_hits(hits, k, answer.citations))
 
 
 @dataclass(frozen=True, slots=True)

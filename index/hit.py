@@ -10,7 +10,7 @@ from ingest.document import Chunk
 @dataclass(frozen=True, slots=True)
 class Hit:
     chunk: Chunk
-    score: float  # the final ranking score (fused RRF, or cross-encoder score when re-ranked)
+    score: float  # the final ranking score (fused score, or the re-rank score when re-ranked)
     dense_rank: int | None  # 1-based rank among dense candidates, None when not a candidate there
     bm25_rank: int | None  # 1-based rank among BM25 candidates, None when not a candidate there
     dense_score: float | None  # cosine similarity to the query

@@ -12,15 +12,18 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ingest.errors import MhqaError
 
 log = logging.getLogger(__name__)
 
-# Weights of the sentence-level re-rank. The RRF prior (at most 2/61 ≈ 0.033 per candidate) is
-# scaled so that agreeing dense and BM25 ranks still count next to cosines in [-1, 1].
+# Weights of the sentence-level re-rank: cosines in [-1, 1] plus the first-stage score as a prior,
+# z-normalised over the candidates so that a fused score, a cosine or a raw BM25 score weigh the same.
+# The prior is small: a 0.1 cosine gap in the best sentence outweighs one standard deviation of it.
 SENTENCE_WEIGHT = 0.6
 CHUNK_WEIGHT = 0.4
-RRF_WEIGHT = 5.0
+PRIOR_WEIGHT = 0.05
 
 
 class RerankerError(MhqaError):
@@ -32,16 +35,26 @@ def sentence_rerank(
     chunk_cosine: Mapping[int, float],
     best_sentence_cosine: Mapping[int, float],
 ) -> list[tuple[int, float]]:
-    """Re-score fused (row, rrf) candidates by best sentence and chunk cosine; best first.
+    """Re-score first-stage (row, score) candidates by best sentence and chunk cosine; best first.
 
     A chunk without sentences counts its chunk cosine as its best sentence.
     """
+    prior = zscores([score for _, score in fused])
     scored = []
-    for row, rrf in fused:
+    for (row, _), z in zip(fused, prior, strict=True):
         chunk = chunk_cosine[row]
         best = best_sentence_cosine.get(row, chunk)
-        scored.append((row, SENTENCE_WEIGHT * best + CHUNK_WEIGHT * chunk + RRF_WEIGHT * rrf))
+        scored.append((row, SENTENCE_WEIGHT * best + CHUNK_WEIGHT * chunk + PRIOR_WEIGHT * float(z)))
     return sorted(scored, key=lambda item: (-item[1], item[0]))
+
+
+def zscores(values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """`values` centred on their mean and divided by their standard deviation (all 0 when constant)."""
+    array = np.asarray(values, dtype=np.float64)
+    std = float(array.std()) if array.size else 0.0
+    if std == 0.0:
+        return np.zeros_like(array)
+    return (array - array.mean()) / std
 
 
 class CrossEncoderReranker:

