@@ -65,6 +65,8 @@ class IndexProcess:
                 "assistant.cli",
                 "--index-dir",
                 str(index_dir),
+                "--model",
+                "minilm",  # the model the fixture index was built with: no model-change rebuild
                 "index",
                 "--corpus",
                 str(corpus),
