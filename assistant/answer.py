@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from assistant.answer_types import Answer, Citation
-from assistant.refusal import RefusalModel, content_stems, refusal_model_for, should_refuse, stems, words
+from assistant.refusal import (
+    RefusalModel,
+    background_cosine,
+    content_stems,
+    refusal_model_for,
+    should_refuse,
+    stems,
+    words,
+)
 from assistant.settings import Settings
 from assistant.verify import enforce_citations, quote_pages
 from index.hit import Hit
@@ -301,6 +309,12 @@ def refusal_model_of(searcher: Any) -> RefusalModel:
     return refusal_model_for(getattr(searcher, "model", None))
 
 
+def background_of(searcher: Any, query: str) -> float | None:
+    """`background_cosine` of `query` with the searcher's embedder; None for one without an embedder."""
+    embedder = getattr(searcher, "embedder", None)  # already loaded by the search that came before
+    return None if embedder is None else background_cosine(embedder, query)
+
+
 def check_request(question: str, k: int, generator: str) -> str:
     """The stripped question, or AnswerError for an empty question, k < 1 or an unknown generator."""
     question = question.strip()
@@ -332,7 +346,7 @@ def answer_question(
     question = check_request(question, k, generator)
     query = resolve_query(question, history)
     hits = retrieve(searcher, query, k=k, doc_ids=doc_ids)
-    if should_refuse(query, hits, refusal_model_of(searcher)):
+    if should_refuse(query, hits, refusal_model_of(searcher), background_of(searcher, query)):
         return refusal(question, hits[:k])
     documents = documents_of(searcher)
     if generator == "openai":

