@@ -248,10 +248,7 @@ def main() -> int:
     for kind, row in report["latency_s"].items():
         print(f"{kind:<8}{row['n']:>5}{row['p50']:>9}{row['p95']:>9}{row['max']:>9}")
     print(f"requests by phase (before/during/after the rebuild): {report['by_phase']}")
-    print(
-        f"rebuild (adds one document): {report['rebuild_s']} s; new document found: "
-        f"{report['new_document_found']}"
-    )
+    print(f"rebuild (adds one document): {report['rebuild_s']} s; new document found: {report['new_document_found']}")
     print(f"server peak RSS (VmHWM): {report['server_peak_rss_mib']} MiB")
     print(f"errors: {len(report['errors'])}; answers changed: {len(report['changed_answers'])}")
     for line in report["errors"][:10] + report["changed_answers"][:10]:

@@ -1,0 +1,1 @@
+"""Benchmark scripts: `python benchmarks/run.py` prints a Markdown table and writes benchmarks/results/."""
