@@ -1,12 +1,14 @@
 """Bounded load test of the web app on loopback: concurrent clients ask and search while one rebuild
-adds a document; answers about unchanged documents must stay identical before, during and after.
+adds a document; answers must stay identical to the old index's until the swap, and after it every
+client must get the new index's one answer (never a mix of generations).
 
     .venv/bin/python benchmarks/load_test.py [--clients 20] [--requests 10] [--out FILE.json]
 
 Starts `mhqa serve` on a copy of ./corpus with a temporary index on 127.0.0.1 only, drives it with
 gradio_client (one client per simulated user), prints p50/p95 latency per request kind and the
 server's peak resident memory (VmHWM from /proc/<pid>/status). Every loop is bounded in count and
-time; exit status 1 when any request failed or an answer changed.
+time; exit status 1 when any request failed, an answer changed before the swap, or clients saw
+different answers to one question after it.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class Results:
     latencies: dict[str, list[float]] = field(default_factory=lambda: {"ask": [], "search": []})
     errors: list[str] = field(default_factory=list)
     changed_answers: list[str] = field(default_factory=list)
+    after_answers: dict[str, set[str]] = field(default_factory=dict)
     phases: dict[str, int] = field(default_factory=lambda: {"before": 0, "during": 0, "after": 0})
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -144,10 +147,13 @@ def client_loop(
         try:
             if kind == "ask":
                 question = QUESTIONS[(worker + i) % len(QUESTIONS)]
-                answer = call(client, "/ask", question)
-                if answer_key(answer) != baseline[question]:
-                    with results.lock:
-                        results.changed_answers.append(f"{phase[0]}: {question}")
+                seen_phase = phase[0]
+                key = answer_key(call(client, "/ask", question))
+                with results.lock:
+                    if seen_phase == "after":  # checked at the end against the new index's answer
+                        results.after_answers.setdefault(question, set()).add(key)
+                    elif key != baseline[question]:  # the old index must serve until the swap
+                        results.changed_answers.append(f"{seen_phase}: {question}")
             else:
                 call(client, "/search", QUERIES[(worker + i) % len(QUERIES)], 5, None, "hybrid")
         except Exception as exc:  # noqa: BLE001 - a load test counts every failure, whatever it is
@@ -198,9 +204,16 @@ def run(clients: int, requests: int, budget_s: float) -> dict[str, Any]:
                 for f in futures:
                     f.result(timeout=budget_s)
             wall = time.perf_counter() - started
-            for q in QUESTIONS:  # after the rebuild: same answers, and the new document is found
-                if answer_key(call(main, "/ask", q)) != baseline[q]:
-                    results.changed_answers.append(f"after: {q}")
+            # After the swap every client must have seen the new index's one answer (never a mix of
+            # generations). Adding a document may legitimately change an answer (BM25 statistics and
+            # score normalisation are corpus-wide): those are counted, not failed.
+            moved = []
+            for q in QUESTIONS:
+                final = answer_key(call(main, "/ask", q))
+                if results.after_answers.get(q, {final}) != {final}:
+                    results.changed_answers.append(f"after: {q} (clients saw {len(results.after_answers[q])} answers)")
+                if final != baseline[q]:
+                    moved.append(q)
             found = call(main, "/search", "quokka vaccination caravan", 3, None, "hybrid")
             hwm, rss = peak_rss_mb(proc.pid)
         finally:
@@ -215,6 +228,7 @@ def run(clients: int, requests: int, budget_s: float) -> dict[str, Any]:
         "by_phase": results.phases,
         "errors": results.errors,
         "changed_answers": results.changed_answers,
+        "answers_moved_by_the_new_document": moved,
         "rebuild_s": round(rebuild.get("seconds", float("nan")), 2),
         "new_document_found": bool(found) and found[0]["doc_id"] == "quokka-caravan",
         "latency_s": {
@@ -250,7 +264,10 @@ def main() -> int:
     print(f"requests by phase (before/during/after the rebuild): {report['by_phase']}")
     print(f"rebuild (adds one document): {report['rebuild_s']} s; new document found: {report['new_document_found']}")
     print(f"server peak RSS (VmHWM): {report['server_peak_rss_mib']} MiB")
-    print(f"errors: {len(report['errors'])}; answers changed: {len(report['changed_answers'])}")
+    print(f"errors: {len(report['errors'])}; answers changed before the swap or mixed after it: "
+          f"{len(report['changed_answers'])}")
+    print(f"answers that changed because the new document joined the corpus: "
+          f"{report['answers_moved_by_the_new_document']}")
     for line in report["errors"][:10] + report["changed_answers"][:10]:
         print("  " + line)
     if args.out:
