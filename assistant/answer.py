@@ -10,7 +10,6 @@ quote check of `assistant.verify` before it leaves this module. When the passage
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import re
@@ -32,6 +31,7 @@ from assistant.refusal import (
 from assistant.settings import Settings
 from assistant.verify import enforce_citations, quote_pages
 from index.hit import Hit
+from index.search import read_query_rows
 from ingest.document import Chunk, Document, DocumentMeta
 from ingest.errors import AnswerError
 
@@ -369,20 +369,8 @@ def read_batch(path: Path) -> list[BatchQuestion]:
 
     Every line is checked before any question is answered, so a typo fails fast and names its line.
     """
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AnswerError(f"{path}: cannot read the batch file ({exc})") from exc
     out = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError as exc:
-            raise AnswerError(f"{path}:{number}: not a JSON object ({exc})") from exc
-        if not isinstance(row, dict) or not isinstance(row.get("q"), str) or not row["q"].strip():
-            raise AnswerError(f'{path}:{number}: needs a non-empty "q" string')
+    for number, row in read_query_rows(path, AnswerError):
         history = row.get("history") or []
         if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
             raise AnswerError(f'{path}:{number}: "history" must be a list of strings')

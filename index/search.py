@@ -299,26 +299,34 @@ def _sentence_scores(state: StoredIndex, row: int, q: np.ndarray) -> np.ndarray:
     return np.asarray(state.sentence_vectors[start:end] @ q, dtype=np.float32)
 
 
-def read_batch(path: Path) -> list[tuple[object, str]]:
-    """(id, query) pairs from a JSONL file of {"id": ..., "q": ...}; a bad line names its number."""
+def read_query_rows(path: Path, error: type[MhqaError] = MhqaError) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each line of a JSONL batch file that has a non-empty "q" string.
+
+    Every line is checked before any query runs, so a typo fails fast and `error` names its line.
+    """
     import json
 
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise MhqaError(f"{path}: cannot read the batch file ({exc})") from exc
-    queries = []
+        raise error(f"{path}: cannot read the batch file ({exc})") from exc
+    rows = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
         except ValueError as exc:
-            raise MhqaError(f"{path}:{number}: not a JSON object ({exc.args[0]})") from exc
+            raise error(f"{path}:{number}: not a JSON object ({exc.args[0]})") from exc
         if not isinstance(item, dict) or not isinstance(item.get("q"), str) or not item["q"].strip():
-            raise MhqaError(f'{path}:{number}: expected {{"id": ..., "q": "non-empty query"}}')
-        queries.append((item.get("id"), item["q"]))
-    return queries
+            raise error(f'{path}:{number}: expected {{"id": ..., "q": "non-empty text"}}')
+        rows.append((number, item))
+    return rows
+
+
+def read_batch(path: Path) -> list[tuple[object, str]]:
+    """(id, query) pairs from a JSONL file of {"id": ..., "q": ...}; a bad line names its number."""
+    return [(item.get("id"), item["q"]) for _, item in read_query_rows(path)]
 
 
 def format_hits(hits: Sequence[Hit], *, mark: tuple[str, str] = ("»", "«")) -> str:
