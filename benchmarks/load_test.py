@@ -15,22 +15,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.served import REPO_ROOT, memory_mib, served_app  # noqa: E402
+
 QUESTIONS = [
     "What is the Technical Advisory Group on Health, Migration and Displacement?",
     "Why does health diplomacy matter for refugees and migrants?",
@@ -51,7 +51,6 @@ NEW_DOC = "Quokka caravan field report.\n\n" + "\n\n".join(
     for i in range(1, 121)
 )
 CALL_TIMEOUT_S = 120.0
-START_TIMEOUT_S = 300.0
 
 
 @dataclass(slots=True)
@@ -62,59 +61,6 @@ class Results:
     after_answers: dict[str, set[str]] = field(default_factory=dict)
     phases: dict[str, int] = field(default_factory=lambda: {"before": 0, "during": 0, "after": 0})
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(work: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
-    corpus = work / "corpus"
-    shutil.copytree(REPO_ROOT / "corpus", corpus)
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MHQA_")}
-    env.update(HOME=str(work), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")
-    log = work / "server.log"
-    cmd = [
-        sys.executable,
-        "-m",
-        "assistant.cli",
-        "--index-dir",
-        str(work / "index"),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--corpus",
-        str(corpus),
-    ]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited: {log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url + "/config", timeout=2):
-                return proc, url, corpus
-        except OSError:
-            time.sleep(1)
-    proc.kill()
-    raise SystemExit(f"server did not start in {START_TIMEOUT_S:.0f} s")
-
-
-def peak_rss_mb(pid: int) -> tuple[float, float]:
-    """(VmHWM, VmRSS) of the server in MiB."""
-    values = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, rest = line.partition(":")
-        if key in ("VmHWM", "VmRSS"):
-            values[key] = int(rest.split()[0]) / 1024
-    return values.get("VmHWM", 0.0), values.get("VmRSS", 0.0)
 
 
 def call(client: Any, api: str, *args: Any) -> Any:
@@ -176,8 +122,10 @@ def run(clients: int, requests: int, budget_s: float) -> dict[str, Any]:
     from gradio_client import Client
 
     with tempfile.TemporaryDirectory(prefix="mhqa-load-") as tmp:
-        proc, url, corpus = start_server(Path(tmp))
-        try:
+        work = Path(tmp)
+        corpus = work / "corpus"
+        shutil.copytree(REPO_ROOT / "corpus", corpus)
+        with served_app(corpus, work / "index", work / "home", work / "server.log") as (proc, url):
             main = Client(url, verbose=False)
             baseline = {q: answer_key(call(main, "/ask", q)) for q in QUESTIONS}
             results, phase = Results(), ["before"]
@@ -215,10 +163,7 @@ def run(clients: int, requests: int, budget_s: float) -> dict[str, Any]:
                 if final != baseline[q]:
                     moved.append(q)
             found = call(main, "/search", "quokka vaccination caravan", 3, None, "hybrid")
-            hwm, rss = peak_rss_mb(proc.pid)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            memory = memory_mib(proc.pid)
     lat = results.latencies
     return {
         "clients": clients,
@@ -241,8 +186,8 @@ def run(clients: int, requests: int, budget_s: float) -> dict[str, Any]:
             }
             for k, v in lat.items()
         },
-        "server_peak_rss_mib": round(hwm, 1),
-        "server_rss_end_mib": round(rss, 1),
+        "server_peak_rss_mib": memory.get("VmHWM"),
+        "server_rss_end_mib": memory.get("VmRSS"),
     }
 
 

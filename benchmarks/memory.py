@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import resource
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from benchmarks.served import memory_mib, served_app
 
 
 def _env(corpus_dir: Path, index_dir: Path) -> dict[str, str]:
@@ -53,75 +53,28 @@ def index_peak_rss(corpus_dir: Path, index_dir: Path) -> dict[str, Any]:
     }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _vm(pid: int) -> dict[str, float]:
-    out = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmHWM", "VmRSS"):
-            out[key] = round(int(value.split()[0]) / 1024, 1)  # kB -> MB
-    return out
-
-
-def _wait_up(url: str, proc: subprocess.Popen[bytes], timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return True
-        except OSError:
-            time.sleep(0.5)
-    return False
-
-
 def serve_peak_rss(
     corpus_dir: Path, index_dir: Path, questions: Sequence[str], timeout_s: float = 240.0
 ) -> dict[str, Any]:
     """VmHWM of `mhqa serve` after start-up and a few questions through its `/ask` API."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    log_path = index_dir.parent / "serve.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            _mhqa("serve", "--port", str(port)),
-            env=_env(corpus_dir, index_dir),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    work = index_dir.parent
+    start = time.perf_counter()
     try:
-        start = time.perf_counter()
-        if not _wait_up(url, proc, timeout_s):
-            tail = log_path.read_text(errors="replace").strip()[-300:]
-            return {"skipped": f"mhqa serve did not come up within {timeout_s:.0f} s: {tail}"}
-        startup = time.perf_counter() - start
-        from gradio_client import Client
+        with served_app(corpus_dir, index_dir, work / "serve-home", work / "serve.log", timeout_s) as (proc, url):
+            startup = time.perf_counter() - start
+            from gradio_client import Client
 
-        client = Client(url, verbose=False)
-        ask_ms = []
-        for q in questions:
-            t0 = time.perf_counter()
-            client.predict(q, api_name="/ask")
-            ask_ms.append((time.perf_counter() - t0) * 1000)
-        return {
-            **_vm(proc.pid),
-            "startup_s": round(startup, 2),
-            "questions": len(questions),
-            "ask_via_api_ms_median": round(sorted(ask_ms)[len(ask_ms) // 2], 1) if ask_ms else None,
-        }
+            client = Client(url, verbose=False)
+            ask_ms = []
+            for q in questions:
+                t0 = time.perf_counter()
+                client.predict(q, api_name="/ask")
+                ask_ms.append((time.perf_counter() - t0) * 1000)
+            return {
+                **memory_mib(proc.pid),
+                "startup_s": round(startup, 2),
+                "questions": len(questions),
+                "ask_via_api_ms_median": round(sorted(ask_ms)[len(ask_ms) // 2], 1) if ask_ms else None,
+            }
     except Exception as exc:  # a benchmark section must not abort the run: report and go on
         return {"skipped": f"serve measurement failed: {type(exc).__name__}: {exc}"}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
