@@ -92,9 +92,9 @@ class EvalReport:
         return {
             "questions": self.questions,
             "model": self.model,
-            "retrieval": [_scores_dict(s) for s in self.retrieval],
+            "retrieval": [scores_to_dict(s) for s in self.retrieval],
             "answers": None if self.answers is None else _answers_dict(self.answers),
-            "comparison": [_scores_dict(s) for s in self.comparison],
+            "comparison": [scores_to_dict(s) for s in self.comparison],
             "notes": list(self.notes),
         }
 
@@ -398,7 +398,7 @@ def _overall_and_langs(rows: Sequence[RetrievalScores]) -> list[RetrievalScores]
     return [r for r in rows if r.mode in ("dense", "hybrid")]
 
 
-def _scores_dict(s: RetrievalScores) -> dict[str, Any]:
+def scores_to_dict(s: RetrievalScores) -> dict[str, Any]:
     return {
         "mode": s.mode,
         "model": s.model,

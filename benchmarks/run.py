@@ -127,7 +127,7 @@ def bench_latency(searcher: Any, queries: Sequence[str], rounds: int) -> dict[st
 def bench_peer(model_dir: str, chunk_texts: Sequence[str], questions: Sequence[Any], rounds: int) -> dict[str, Any]:
     """txtai hybrid over the same chunk texts and model folder: build time, latency and quality."""
     from assistant.evaluate import SEARCH_K as EVAL_K
-    from assistant.evaluate import evaluate_search
+    from assistant.evaluate import evaluate_search, scores_to_dict
     from benchmarks.peer import build_txtai, txtai_search
     from benchmarks.timing import latency_summary, time_calls, timed
 
@@ -136,28 +136,16 @@ def bench_peer(model_dir: str, chunk_texts: Sequence[str], questions: Sequence[A
     time_calls(lambda q: embeddings.search(q, SEARCH_K), queries[:5], 1)
     latency = latency_summary(time_calls(lambda q: embeddings.search(q, SEARCH_K), queries, rounds))
     quality = evaluate_search(lambda q: txtai_search(embeddings, q, EVAL_K), questions, "txtai hybrid", "minilm")
-    return {"build_s": round(build_s, 3), "search": latency, "quality": [_row(r) for r in quality]}
-
-
-def _row(r: Any) -> dict[str, Any]:
-    return {
-        "mode": r.mode,
-        "model": r.model,
-        "lang": r.lang,
-        "n": r.n,
-        "hit_at_1": round(r.hit_at_1, 4),
-        "hit_at_3": round(r.hit_at_3, 4),
-        "mrr": round(r.mrr, 4),
-    }
+    return {"build_s": round(build_s, 3), "search": latency, "quality": [scores_to_dict(r) for r in quality]}
 
 
 def bench_quality(searcher: Any, questions: Sequence[Any], model: str = "minilm") -> dict[str, Any]:
-    from assistant.evaluate import evaluate_answers, evaluate_searcher
+    from assistant.evaluate import evaluate_answers, evaluate_searcher, scores_to_dict
 
     retrieval = evaluate_searcher(searcher, questions, model)
     answers = evaluate_answers(searcher, questions)
     return {
-        "retrieval": [_row(r) for r in retrieval],
+        "retrieval": [scores_to_dict(r) for r in retrieval],
         "answers": {
             "key_fact_rate": round(answers.key_fact_rate, 4),
             "refusal_rate_off_topic": round(answers.refusal_rate, 4),
