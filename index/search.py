@@ -34,23 +34,8 @@ log = logging.getLogger(__name__)
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
 CANDIDATES = 50  # per retriever, before fusion
-RRF_K = 60  # the usual constant of reciprocal rank fusion (Cormack et al. 2009)
 # Weights of the hybrid score over z-scores: (chunk cosine, best-sentence cosine, BM25).
 FUSION_WEIGHTS = (0.3, 0.3, 0.4)
-
-
-def rrf_fuse(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> list[tuple[int, float]]:
-    """Fuse ranked id lists: score = sum over lists of 1 / (k + rank), rank 1-based; best first.
-
-    Ties go to the id with the better best rank, then the smaller id, so results are deterministic.
-    """
-    scores: dict[int, float] = {}
-    best_rank: dict[int, int] = {}
-    for ranking in rankings:
-        for rank, item in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
-            best_rank[item] = min(best_rank.get(item, rank), rank)
-    return sorted(scores.items(), key=lambda kv: (-kv[1], best_rank[kv[0]], kv[0]))
 
 
 def linear_fuse(

@@ -50,7 +50,7 @@ def test_sentence_rerank_reorders_candidates_and_keeps_the_relevant_document_fir
     plain = searcher.search("data science and social protection experts", 5)
     reranked = searcher.search("data science and social protection experts", 5, rerank=True)
     assert reranked[0].chunk.doc_id == TAG and "data science" in reranked[0].chunk.text
-    assert [h.score for h in reranked] != [h.score for h in plain]  # re-rank scores, not RRF scores
+    assert [h.score for h in reranked] != [h.score for h in plain]  # re-rank scores, not the fused scores
 
 
 def test_document_filter_and_unknown_document_id(searcher: Searcher) -> None:

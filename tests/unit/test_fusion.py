@@ -1,4 +1,4 @@
-"""Score fusion (z-score linear and reciprocal rank), top-n selection and the sentence-level re-rank."""
+"""Score fusion (z-scored linear), top-n selection and the sentence-level re-rank."""
 
 from __future__ import annotations
 
@@ -7,39 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from index.rerank import sentence_rerank, zscores
-from index.search import FUSION_WEIGHTS, RRF_K, linear_fuse, rrf_fuse, top_rows
-
-
-def test_rrf_scores_are_sums_of_reciprocal_ranks() -> None:
-    fused = dict(rrf_fuse([[7, 3, 5], [3, 9]]))
-    assert fused[3] == 1 / (RRF_K + 2) + 1 / (RRF_K + 1)
-    assert fused[7] == 1 / (RRF_K + 1)
-    assert fused[9] == 1 / (RRF_K + 2)
-    assert fused[5] == 1 / (RRF_K + 3)
-
-
-def test_rrf_ranks_an_item_found_by_both_lists_above_items_found_by_one() -> None:
-    ranked = [item for item, _ in rrf_fuse([[1, 2, 3], [3, 4, 5]])]
-    assert ranked[0] == 3
-
-
-def test_rrf_breaks_ties_by_best_rank_then_id() -> None:
-    # 10 and 20 each appear once at rank 1; 30 and 40 once at rank 2
-    assert [item for item, _ in rrf_fuse([[20, 40], [10, 30]])] == [10, 20, 30, 40]
-
-
-def test_rrf_of_no_lists_is_empty() -> None:
-    assert rrf_fuse([]) == []
-    assert rrf_fuse([[], []]) == []
-
-
-@given(st.lists(st.lists(st.integers(0, 30), unique=True, max_size=15), max_size=4))
-def test_rrf_output_is_sorted_and_covers_every_input_item_once(rankings: list[list[int]]) -> None:
-    fused = rrf_fuse(rankings)
-    items = [item for item, _ in fused]
-    assert sorted(items) == sorted({i for r in rankings for i in r})
-    scores = [score for _, score in fused]
-    assert scores == sorted(scores, reverse=True)
+from index.search import FUSION_WEIGHTS, linear_fuse, top_rows
 
 
 def test_top_rows_returns_the_best_rows_in_descending_order() -> None:
@@ -92,13 +60,12 @@ def test_linear_fusion_is_the_weighted_sum_of_z_scores() -> None:
 
 
 def test_linear_fusion_keeps_score_gaps_that_rank_fusion_throws_away() -> None:
-    # row 2 is a close second for dense but far ahead for BM25: it must win; RRF calls it a tie
+    # row 2 is a close second for dense but far ahead for BM25: it must win, where reciprocal rank
+    # fusion (first in one list, second in the other, for both rows 1 and 2) would call it a tie
     rows = [1, 2, 3]
     dense = [0.80, 0.79, 0.10]
     bm25 = [1.0, 9.0, 0.5]
     assert linear_fuse(rows, [dense, dense, bm25])[0][0] == 2
-    rrf = dict(rrf_fuse([[1, 2, 3], [2, 1, 3]]))
-    assert rrf[1] == rrf[2]
 
 
 def test_linear_fusion_without_bm25_evidence_ranks_by_the_dense_signals() -> None:
