@@ -111,13 +111,18 @@ def encode_in_batches(
     on_batch: Callable[[int], None] | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> np.ndarray:
-    """Encode `texts` batch by batch so callers can show progress; returns (len(texts), dim)."""
+    """Encode `texts` batch by batch so callers can show progress; returns (len(texts), dim) in input order.
+
+    Texts are batched by length, so that a batch pads its short sentences to a short length rather than to
+    the longest chunk of the corpus (padding is most of the cost of a mixed batch).
+    """
     out = np.zeros((len(texts), dim), dtype=np.float32)
-    for start in range(0, len(texts), batch_size):
-        batch = list(texts[start : start + batch_size])
-        out[start : start + len(batch)] = encode(batch)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    for start in range(0, len(order), batch_size):
+        rows = order[start : start + batch_size]
+        out[rows] = encode([texts[i] for i in rows])
         if on_batch is not None:
-            on_batch(len(batch))
+            on_batch(len(rows))
     return out
 
 
