@@ -327,6 +327,24 @@ def check_request(question: str, k: int, generator: str) -> str:
     return question
 
 
+def retrieve_or_refuse(
+    searcher: SearcherLike,
+    question: str,
+    history: Sequence[str],
+    k: int,
+    doc_ids: Sequence[str] | None,
+    generator: str,
+) -> tuple[str, str, list[Hit], Answer | None]:
+    """The first half of every answer: the checked question, the retrieval query (follow-ups resolved
+    against `history`), the passages, and the refusal when those passages do not answer (else None)."""
+    question = check_request(question, k, generator)
+    query = resolve_query(question, history)
+    hits = retrieve(searcher, query, k=k, doc_ids=doc_ids)
+    if should_refuse(query, hits, refusal_model_of(searcher), background_of(searcher, query)):
+        return question, query, hits, refusal(question, hits[:k])
+    return question, query, hits, None
+
+
 def answer_question(
     searcher: SearcherLike,
     question: str,
@@ -343,11 +361,9 @@ def answer_question(
     resolved against them before retrieval. `generator="openai"` asks the configured OpenAI-compatible
     endpoint and falls back to the extractive answer (with a notice) when it fails.
     """
-    question = check_request(question, k, generator)
-    query = resolve_query(question, history)
-    hits = retrieve(searcher, query, k=k, doc_ids=doc_ids)
-    if should_refuse(query, hits, refusal_model_of(searcher), background_of(searcher, query)):
-        return refusal(question, hits[:k])
+    question, query, hits, refused = retrieve_or_refuse(searcher, question, history, k, doc_ids, generator)
+    if refused is not None:
+        return refused
     documents = documents_of(searcher)
     if generator == "openai":
         from assistant.generate import generate_answer  # imported late: the extractive path never needs it

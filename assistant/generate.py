@@ -21,19 +21,15 @@ from typing import Any
 from assistant.answer import (
     REFUSAL_TEXT,
     SearcherLike,
-    background_of,
-    check_request,
     cite,
     documents_of,
     extractive_answer,
     refusal,
-    refusal_model_of,
-    resolve_query,
-    retrieve,
+    retrieve_or_refuse,
     sentence_spans,
 )
 from assistant.answer_types import Answer, Citation
-from assistant.refusal import content_stems, should_refuse, stems, words
+from assistant.refusal import content_stems, stems, words
 from assistant.settings import Settings, load_settings
 from assistant.verify import enforce_citations
 from index.hit import Hit
@@ -260,13 +256,11 @@ def stream_answer(
     The final Answer is what to keep: its text has checked markers, and on a failure mid-stream it is the
     extractive answer with a notice. A refusal yields only the Answer (nothing is generated).
     """
-    question = check_request(question, k, "openai")
-    settings = settings or load_settings()
-    query = resolve_query(question, history)
-    hits = retrieve(searcher, query, k=k, doc_ids=doc_ids)
-    if should_refuse(query, hits, refusal_model_of(searcher), background_of(searcher, query)):
-        yield refusal(question, hits[:k])
+    question, query, hits, refused = retrieve_or_refuse(searcher, question, history, k, doc_ids, "openai")
+    if refused is not None:
+        yield refused
         return
+    settings = settings or load_settings()
     documents = documents_of(searcher)
     pieces: list[str] = []
     try:
