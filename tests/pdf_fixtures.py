@@ -129,6 +129,15 @@ def write_simple_pdf(path: Path, lines: tuple[str, ...] = ("A short note on migr
     return path
 
 
+def write_titled_pdf(path: Path, title: str) -> Path:
+    """The simple PDF with `title` in its document information dictionary."""
+    write_simple_pdf(path)
+    writer = PdfWriter(clone_from=PdfReader(path))
+    writer.add_metadata({"/Title": title})
+    writer.write(path)
+    return path
+
+
 def write_encrypted_pdf(path: Path, user_password: str) -> Path:
     """The simple PDF encrypted with AES; an empty user password opens without asking."""
     writer = PdfWriter(

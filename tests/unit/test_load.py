@@ -106,22 +106,12 @@ def test_broken_sidecar_is_refused_naming_the_sidecar(tmp_path: Path) -> None:
 
 
 def test_pdf_info_title_is_used_without_a_sidecar(tmp_path: Path) -> None:
-    from pypdf import PdfReader, PdfWriter
-
-    path = pdf_fixtures.write_simple_pdf(tmp_path / "x.pdf")
-    writer = PdfWriter(clone_from=PdfReader(path))
-    writer.add_metadata({"/Title": "Migrant health note"})
-    writer.write(path)
+    path = pdf_fixtures.write_titled_pdf(tmp_path / "x.pdf", "Migrant health note")
     assert load_document(path, LIMIT).meta.title == "Migrant health note"
 
 
 def test_authoring_tool_leftovers_are_not_used_as_titles(tmp_path: Path) -> None:
-    from pypdf import PdfReader, PdfWriter
-
-    path = pdf_fixtures.write_simple_pdf(tmp_path / "migrant-health.pdf")
-    writer = PdfWriter(clone_from=PdfReader(path))
-    writer.add_metadata({"/Title": "Microsoft Word - draft3.docx"})
-    writer.write(path)
+    path = pdf_fixtures.write_titled_pdf(tmp_path / "migrant-health.pdf", "Microsoft Word - draft3.docx")
     assert load_document(path, LIMIT).meta.title == "Migrant health"
 
 
