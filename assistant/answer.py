@@ -34,6 +34,7 @@ from index.hit import Hit
 from index.search import read_query_rows
 from ingest.document import Chunk, Document, DocumentMeta
 from ingest.errors import AnswerError
+from ingest.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,6 @@ _ANAPHORA = frozenset(
 )
 _FOLLOW_UP_START = re.compile(r"^\s*(and|also|what about|how about|et|y|e)\b", re.IGNORECASE)
 _BULLET = "•·-–*▪◦ \t\r\n"
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+")
 
 
 class SearcherLike(Protocol):
@@ -123,16 +123,8 @@ def _content_words(text: str) -> list[str]:
 
 
 def sentence_spans(chunk: Chunk) -> tuple[tuple[int, int], ...]:
-    """The chunk's sentence spans (from the chunker), or a simple split when it recorded none."""
-    if chunk.sentences:
-        return chunk.sentences
-    spans, pos = [], 0
-    for m in _SENTENCE_END.finditer(chunk.text):
-        spans.append((pos, m.start()))
-        pos = m.end()
-    if pos < len(chunk.text):
-        spans.append((pos, len(chunk.text)))
-    return tuple(spans)
+    """The chunk's sentence spans (from the chunker), or the chunker's own split when it recorded none."""
+    return chunk.sentences or tuple(split_sentences(chunk.text))
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
