@@ -33,6 +33,14 @@ def page_text(pages: Sequence[int], labels: Sequence[str]) -> str:
     return f"{prefix} {shown}"
 
 
+def in_quotes(text: str) -> str:
+    """`text` between curly quotes, unless it already opens with a quotation mark (a quoted speech):
+    “Our commitment …,” Dr Severoni said. would otherwise print as ““Our commitment …”."""
+    if text.startswith(("\u201c", '"', "\u2018", "'")):
+        return text
+    return f"\u201c{text}\u201d"
+
+
 def citation_to_dict(c: Citation) -> dict[str, Any]:
     return {"n": c.n, "chunk_id": c.chunk_id, "doc_id": c.doc_id, "title": c.title, "pages": list(c.pages),
             "page_labels": list(c.page_labels), "quote": c.quote}
@@ -63,12 +71,12 @@ def render_text(answer: Answer) -> str:
         lines.append("Sources:")
         for c in answer.citations:
             lines.append(f"[{c.n}] {c.title}, {page_text(c.pages, c.page_labels)}")
-            lines.append(f"    \u201c{_one_line(c.quote)}\u201d")
+            lines.append(f"    {in_quotes(_one_line(c.quote))}")
     elif answer.related:
         lines.append("Related passages:")
         for h in answer.related:
             lines.append(f"- {h.chunk.title}, {page_text(h.chunk.pages, h.chunk.page_labels)}")
-            lines.append(f"    \u201c{_one_line(h.best_sentence_text)}\u201d")
+            lines.append(f"    {in_quotes(_one_line(h.best_sentence_text))}")
     if answer.notice:
         lines += ["", f"Note: {answer.notice}"]
     return "\n".join(lines).rstrip() + "\n"
@@ -87,7 +95,7 @@ def render_markdown(answer: Answer, meta: Mapping[str, DocumentMeta] | None = No
         lines += ["**Related passages** (they do not answer the question)", ""]
         for h in answer.related:
             lines.append(f"- *{_md(h.chunk.title)}*, {page_text(h.chunk.pages, h.chunk.page_labels)}: "
-                         f"\u201c{_md(_one_line(h.best_sentence_text))}\u201d")
+                         f"{in_quotes(_md(_one_line(h.best_sentence_text)))}")
     if answer.notice:
         lines += ["", f"*Note: {_md(answer.notice)}*"]
     return "\n".join(lines).rstrip() + "\n"

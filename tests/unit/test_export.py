@@ -42,6 +42,14 @@ def test_text_lists_numbered_sources_with_page_and_quote() -> None:
     assert "\u201cThe chair, Munir Merali, said: costs rose 5% & more.\u201d" in text
 
 
+def test_a_quote_that_opens_a_quotation_is_not_wrapped_in_a_second_pair_of_quotes() -> None:
+    doc = make_document("tag-2025", ["\u201cOur commitment is to equity for all people,\u201d Dr Severoni said."])
+    hit = make_hit(make_chunk(doc, 0, len(doc.text)), (0.9,))
+    text = render(extractive_answer("What is the commitment?", [hit], {"tag-2025": doc}), "text")
+    assert "    \u201cOur commitment is to equity for all people,\u201d Dr Severoni said.\n" in text
+    assert "\u201c\u201c" not in text
+
+
 def test_refusal_text_shows_related_passages_instead_of_sources() -> None:
     hit = make_hit(make_chunk(DOC, 0, len(DOC.text)), (0.1, 0.1))
     text = render(refusal("Who won the cup?", [hit]), "text")
