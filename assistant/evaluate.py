@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,6 +77,10 @@ class AnswerScores:
     n_off_topic: int
     refusal_rate: float  # off-topic questions that were refused (should be 1.0)
     failures: tuple[str, ...] = ()  # ids: answerable without all key facts, or off-topic answered
+    false_refusals: tuple[str, ...] = ()  # ids of the answerable questions that were refused
+    # key-fact rate of the answers given with the refusal check switched off: how well sentences are
+    # chosen, apart from refusing (None when not measured)
+    unrefused_key_fact_rate: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +97,7 @@ class EvalReport:
             "questions": self.questions,
             "model": self.model,
             "retrieval": [scores_to_dict(s) for s in self.retrieval],
-            "answers": None if self.answers is None else _answers_dict(self.answers),
+            "answers": None if self.answers is None else answers_to_dict(self.answers),
             "comparison": [scores_to_dict(s) for s in self.comparison],
             "notes": list(self.notes),
         }
@@ -175,8 +179,15 @@ def _score(
     )
 
 
-def score_answers(questions: Sequence[Question], answers: Sequence[tuple[str, bool]]) -> AnswerScores:
-    """Answer-level scores from (answer text, refused) pairs aligned with `questions`."""
+def score_answers(
+    questions: Sequence[Question],
+    answers: Sequence[tuple[str, bool]],
+    unrefused: Mapping[str, str] | None = None,
+) -> AnswerScores:
+    """Answer-level scores from (answer text, refused) pairs aligned with `questions`.
+
+    `unrefused` maps answerable question ids to the answer text given without the refusal check.
+    """
     answerable = [(q, a) for q, a in zip(questions, answers, strict=True) if q.answerable]
     off_topic = [(q, a) for q, a in zip(questions, answers, strict=True) if not q.answerable]
     correct = [not refused and key_facts_present(text, q.key_facts) for q, (text, refused) in answerable]
@@ -189,6 +200,10 @@ def score_answers(questions: Sequence[Question], answers: Sequence[tuple[str, bo
         n_off_topic=len(off_topic),
         refusal_rate=rate([refused for _, (_, refused) in off_topic]),
         failures=tuple(failures),
+        false_refusals=tuple(q.id for q, (_, refused) in answerable if refused),
+        unrefused_key_fact_rate=None if unrefused is None else rate(
+            [key_facts_present(unrefused[q.id], q.key_facts) for q, _ in answerable]
+        ),
     )
 
 
@@ -274,16 +289,23 @@ def evaluate_answers(
     answer_fn: Callable[..., Answer] | None = None,
     k: int = ANSWER_K,
 ) -> AnswerScores:
-    """Ask every question (answerable and off-topic) and score the answers."""
+    """Ask every question (answerable and off-topic) and score the answers.
+
+    With the default `answer_fn`, answerable questions are also answered with the refusal check off, so
+    the report tells a wrong sentence choice from a false refusal.
+    """
+    unrefused: dict[str, str] | None = None
     if answer_fn is None:
         from assistant.answer import answer_question
 
         answer_fn = answer_question
+        unrefused = {q.id: answer_question(searcher, q.q, k=k, refuse=False).text for q in questions
+                     if q.answerable}
     answers = []
     for q in questions:
         answer = answer_fn(searcher, q.q, history=(), k=k)
         answers.append((answer.text, answer.refused))
-    return score_answers(questions, answers)
+    return score_answers(questions, answers, unrefused)
 
 
 def other_model(model: str) -> str:
@@ -364,14 +386,16 @@ def format_retrieval_table(rows: Sequence[RetrievalScores]) -> str:
 
 
 def format_answer_table(scores: AnswerScores) -> str:
-    return "\n".join(
-        [
-            "| key-fact rate (answerable) | false-refusal rate (answerable) | refusal rate (off-topic) |",
-            "| ---: | ---: | ---: |",
-            f"| {scores.key_fact_rate:.2f} ({scores.n_answerable}) | {scores.false_refusal_rate:.2f} "
-            f"({scores.n_answerable}) | {scores.refusal_rate:.2f} ({scores.n_off_topic}) |",
-        ]
-    )
+    header = "| key-fact rate (answerable) | false-refusal rate (answerable) | refusal rate (off-topic) |"
+    row = (f"| {scores.key_fact_rate:.2f} ({scores.n_answerable}) | {scores.false_refusal_rate:.2f} "
+           f"({scores.n_answerable}) | {scores.refusal_rate:.2f} ({scores.n_off_topic}) |")
+    if scores.unrefused_key_fact_rate is None:
+        return "\n".join([header, "| ---: | ---: | ---: |", row])
+    return "\n".join([
+        header + " key-fact rate, refusal off |",
+        "| ---: | ---: | ---: | ---: |",
+        row + f" {scores.unrefused_key_fact_rate:.2f} ({scores.n_answerable}) |",
+    ])
 
 
 def format_report(report: EvalReport) -> str:
@@ -381,6 +405,8 @@ def format_report(report: EvalReport) -> str:
         parts += ["", f"## Answers (k={ANSWER_K})", "", format_answer_table(report.answers)]
         if report.answers.failures:
             parts += ["", "Answer failures: " + ", ".join(report.answers.failures)]
+        if report.answers.false_refusals:
+            parts += ["", "Of these, refused though answerable: " + ", ".join(report.answers.false_refusals)]
     for note in report.notes:
         parts += ["", f"Note: {note}"]
     if report.comparison:
@@ -411,7 +437,7 @@ def scores_to_dict(s: RetrievalScores) -> dict[str, Any]:
     }
 
 
-def _answers_dict(a: AnswerScores) -> dict[str, Any]:
+def answers_to_dict(a: AnswerScores) -> dict[str, Any]:
     return {
         "n_answerable": a.n_answerable,
         "key_fact_rate": round(a.key_fact_rate, 4),
@@ -419,4 +445,6 @@ def _answers_dict(a: AnswerScores) -> dict[str, Any]:
         "n_off_topic": a.n_off_topic,
         "refusal_rate": round(a.refusal_rate, 4),
         "failures": list(a.failures),
+        "false_refusals": list(a.false_refusals),
+        "unrefused_key_fact_rate": None if a.unrefused_key_fact_rate is None else round(a.unrefused_key_fact_rate, 4),
     }

@@ -89,12 +89,14 @@ def _quality(r: dict[str, Any]) -> list[str]:
     a = r["quality"]["answers"]
     out += ["", "### Answers (extractive, k=5)", ""]
     out += _table(
-        ["key-fact rate (answerable)", "refusal rate (off-topic)", "false-refusal rate (answerable)"],
+        ["key-fact rate (answerable)", "refusal rate (off-topic)", "false-refusal rate (answerable)",
+         "key-fact rate, refusal off"],
         [
             [
                 f"{a['key_fact_rate']:.2f} (n={a['n_answerable']})",
-                f"{a['refusal_rate_off_topic']:.2f} (n={a['n_off_topic']})",
+                f"{a['refusal_rate']:.2f} (n={a['n_off_topic']})",
                 f"{a['false_refusal_rate']:.2f}",
+                f"{a['unrefused_key_fact_rate']:.2f}",
             ]
         ],
     )
@@ -117,8 +119,8 @@ def _default_model(d: dict[str, Any] | None) -> list[str]:
     )
     out += [
         "",
-        f"Answers: key-fact rate {a['key_fact_rate']:.2f}, refusal rate (off-topic) "
-        f"{a['refusal_rate_off_topic']:.2f}, false-refusal rate {a['false_refusal_rate']:.2f}.",
+        f"Answers: key-fact rate {a['key_fact_rate']:.2f} ({a['unrefused_key_fact_rate']:.2f} with refusal off), "
+        f"refusal rate (off-topic) {a['refusal_rate']:.2f}, false-refusal rate {a['false_refusal_rate']:.2f}.",
         "",
     ]
     return out

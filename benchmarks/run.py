@@ -140,20 +140,12 @@ def bench_peer(model_dir: str, chunk_texts: Sequence[str], questions: Sequence[A
 
 
 def bench_quality(searcher: Any, questions: Sequence[Any], model: str = "minilm") -> dict[str, Any]:
-    from assistant.evaluate import evaluate_answers, evaluate_searcher, scores_to_dict
+    from assistant.evaluate import answers_to_dict, evaluate_answers, evaluate_searcher, scores_to_dict
 
     retrieval = evaluate_searcher(searcher, questions, model)
-    answers = evaluate_answers(searcher, questions)
     return {
         "retrieval": [scores_to_dict(r) for r in retrieval],
-        "answers": {
-            "key_fact_rate": round(answers.key_fact_rate, 4),
-            "refusal_rate_off_topic": round(answers.refusal_rate, 4),
-            "false_refusal_rate": round(answers.false_refusal_rate, 4),
-            "n_answerable": answers.n_answerable,
-            "n_off_topic": answers.n_off_topic,
-            "failures": list(answers.failures),
-        },
+        "answers": answers_to_dict(evaluate_answers(searcher, questions)),
     }
 
 

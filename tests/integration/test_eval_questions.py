@@ -127,6 +127,10 @@ def test_answer_scores_cover_every_question_and_name_each_failure(
     n_answered_off = round((1 - scores.refusal_rate) * scores.n_off_topic)
     assert len(scores.failures) == n_wrong + n_answered_off
     assert set(scores.failures) <= {q.id for q in questions}
+    # a refusal can only lose key facts: answering everything finds at least as many
+    assert scores.unrefused_key_fact_rate is not None
+    assert scores.unrefused_key_fact_rate >= scores.key_fact_rate
+    assert set(scores.false_refusals) <= set(scores.failures)
 
 
 TINY_DOC = (

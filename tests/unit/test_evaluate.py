@@ -116,6 +116,20 @@ def test_score_answers_counts_refusals_false_refusals_and_key_facts() -> None:
     assert scores.failures == ("missing-fact", "refused", "off-answered")
 
 
+def test_false_refusals_are_named_and_the_refusal_off_rate_scores_the_unrefused_texts() -> None:
+    questions = [_q("refused-right"), _q("refused-wrong"), _q("answered"), _off("off")]
+    answers = [("I cannot answer.", True), ("I cannot answer.", True), ("A fox [1].", False), ("No.", True)]
+    unrefused = {"refused-right": "The fox [1].", "refused-wrong": "A dog [1].", "answered": "A fox [1]."}
+    scores = score_answers(questions, answers, unrefused)
+    assert scores.false_refusals == ("refused-right", "refused-wrong")
+    assert scores.key_fact_rate == pytest.approx(1 / 3)
+    assert scores.unrefused_key_fact_rate == pytest.approx(2 / 3)
+    text = format_report(EvalReport("q.jsonl", "minilm", (), scores))
+    assert "| 0.33 (3) | 0.67 (3) | 1.00 (1) | 0.67 (3) |" in text
+    assert "refused though answerable: refused-right, refused-wrong" in text
+    assert score_answers(questions, answers).unrefused_key_fact_rate is None
+
+
 def test_a_refused_answer_never_counts_as_correct_even_if_it_quotes_the_fact() -> None:
     scores = score_answers([_q("a")], [("No answer, but related: the fox", True)])
     assert scores.key_fact_rate == 0.0
