@@ -24,16 +24,26 @@ def quote_pages(
 ) -> tuple[tuple[int, ...], tuple[str, ...]]:
     """Physical pages and printed labels of `chunk.text[start:end]`.
 
-    A chunk on one page needs nothing else. A chunk across a page break needs the document's page spans
-    to place the quote; without the document we cite every page of the chunk (never too few).
+    The chunk's own page breaks place the quote. A chunk from an index built before they were recorded
+    needs the document's page spans; without the document we cite every page of the chunk (never too few).
     """
-    if chunk.page_start == chunk.page_end or document is None:
-        return chunk.pages, chunk.page_labels
+    if chunk.page_start == chunk.page_end or chunk.page_breaks or document is None:
+        return chunk.pages_of(start, end)
     a, b = chunk.start + start, chunk.start + end
     pages = [p for p in document.pages if p.start < b and p.end > a]
     if not pages:  # spans disagree with the chunk (should not happen): fall back to the chunk's pages
         return chunk.pages, chunk.page_labels
     return tuple(p.number for p in pages), tuple(p.label for p in pages)
+
+
+def on_cited_pages(quote: str, chunk: Chunk, pages: Sequence[int]) -> bool:
+    """True when some occurrence of `quote` in the chunk lies on `pages` (by the chunk's page breaks)."""
+    at = chunk.text.find(quote)
+    while at >= 0:
+        if set(chunk.pages_of(at, at + len(quote))[0]) <= set(pages):
+            return True
+        at = chunk.text.find(quote, at + 1)
+    return False
 
 
 def check_citation(citation: Citation, chunk: Chunk, document: Document | None = None) -> None:
@@ -49,6 +59,8 @@ def check_citation(citation: Citation, chunk: Chunk, document: Document | None =
         raise AnswerError(f"{where}: pages {citation.pages} are not the chunk's pages {chunk.pages}")
     if len(citation.page_labels) != len(citation.pages):
         raise AnswerError(f"{where}: {len(citation.page_labels)} page labels for {len(citation.pages)} pages")
+    if chunk.page_breaks and not on_cited_pages(citation.quote, chunk, citation.pages):
+        raise AnswerError(f"{where}: quote is not on the cited pages {citation.page_labels}")
     if document is None:
         return
     by_number = {p.number: p for p in document.pages}

@@ -16,7 +16,7 @@ from ingest.document import Chunk, Document
 from ingest.sentences import count_word_pieces, split_sentences
 
 # Bump whenever chunking or cleaning output changes: the index stores it and rebuilds on a mismatch.
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 MAX_WORD_PIECES = 200
 # A chunk of pathological text (one giant "word" is a single [UNK]) is also cut by characters.
 MAX_CHARS = 2000
@@ -152,6 +152,7 @@ def chunk_document(doc: Document) -> list[Chunk]:
                     page_end=pages[-1].number,
                     page_labels=tuple(p.label for p in pages),
                     sentences=tuple((sents[i][0] - start, sents[i][1] - start) for i in group),
+                    page_breaks=tuple(p.start - start for p in pages[1:]),
                 )
             )
     return chunks

@@ -63,7 +63,18 @@ class Chunk:
     page_end: int
     page_labels: tuple[str, ...]  # printed labels of page_start..page_end
     sentences: tuple[tuple[int, int], ...] = field(default=())  # sentence spans within `text`
+    # where pages page_start+1..page_end begin within `text`: places a quote on its own page. Empty in
+    # chunks of an index built before chunker version 3 (their quotes cite every page of the chunk).
+    page_breaks: tuple[int, ...] = field(default=())
 
     @property
     def pages(self) -> tuple[int, ...]:
         return tuple(range(self.page_start, self.page_end + 1))
+
+    def pages_of(self, start: int, end: int) -> tuple[tuple[int, ...], tuple[str, ...]]:
+        """Physical pages and printed labels that `text[start:end]` lies on."""
+        if len(self.page_breaks) != self.page_end - self.page_start:
+            return self.pages, self.page_labels  # breaks unknown: every page of the chunk, never too few
+        bounds = (0, *self.page_breaks, len(self.text))
+        on = [i for i in range(len(bounds) - 1) if bounds[i] < end and bounds[i + 1] > start]
+        return tuple(self.page_start + i for i in on), tuple(self.page_labels[i] for i in on)

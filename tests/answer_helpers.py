@@ -38,7 +38,8 @@ def make_chunk(doc: Document, start: int, end: int, n: int = 0) -> Chunk:
     return Chunk(chunk_id=f"{doc.doc_id}-{n}", doc_id=doc.doc_id, title=doc.title, heading="",
                  text=doc.text[start:end], start=start, end=end, page_start=pages[0].number,
                  page_end=pages[-1].number, page_labels=tuple(p.label for p in pages),
-                 sentences=sentence_spans(doc.text[start:end]))
+                 sentences=sentence_spans(doc.text[start:end]),
+                 page_breaks=tuple(p.start - start for p in pages[1:]))
 
 
 def make_hit(chunk: Chunk, scores: Sequence[float], *, dense_rank: int | None = 1, bm25_rank: int | None = 1,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import REFUSAL_TEXT, answer_question
+from assistant.answer import REFUSAL_TEXT, answer_question, cite, documents_of
 from assistant.answer_types import Answer
 from assistant.cli import main
 from assistant.verify import check_citation
@@ -17,6 +17,7 @@ from index.build import update_index
 from index.embed import Embedder
 from index.search import Searcher
 from ingest.load import load_document
+from tests import pdf_fixtures
 
 pytestmark = pytest.mark.slow
 
@@ -133,3 +134,21 @@ def test_injected_instructions_in_a_document_change_no_other_answer(
     assert "PWNED" not in probe.text.replace(" ".join(INJECTION.split()[-20:]), "") or probe.citations
     if not probe.refused:
         assert _answer_sentences_are_quotes(probe)
+
+
+def test_a_pdf_quote_cites_its_own_page_from_the_stored_index_alone(tmp_path: Path, embedder: Embedder) -> None:
+    if pdf_fixtures.unicode_font() is None:
+        pytest.skip("no DejaVuSans.ttf on this machine for the ligature glyph")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    pdf = pdf_fixtures.write_report_pdf(corpus / "report.pdf")
+    update_index(corpus, tmp_path / "index", "minilm", embedder=embedder, progress=False)
+    searcher = Searcher.open(tmp_path / "index", embedder)
+    assert documents_of(searcher) == {}  # the searcher has no page spans: the chunk's breaks must do
+    hit = next(h for h in searcher.search("countries reported progress", k=5) if h.chunk.heading == "Findings")
+    assert hit.chunk.pages == (4, 5) and hit.chunk.page_breaks
+    sentence = "2. Countries reported progress in several areas."
+    start = hit.chunk.text.index(sentence)
+    citation = cite(1, hit, start, start + len(sentence), documents_of(searcher))
+    assert citation.pages == (4,) and citation.page_labels == ("2",)
+    check_citation(citation, hit.chunk, load_document(pdf, 10**8))  # the document agrees

@@ -54,6 +54,8 @@ def test_cleaning_and_chunking_keep_every_invariant(pages: list[str], paginated:
         assert c.text == text[c.start : c.end] and c.text.strip() == c.text and c.text
         assert 1 <= c.page_start <= c.page_end <= len(doc.pages)
         assert len(c.page_labels) == c.page_end - c.page_start + 1
+        # page i + 1 of the chunk starts at its i-th break (doc.pages is 0-based, page numbers 1-based)
+        assert [c.start + b for b in c.page_breaks] == [doc.pages[n - 1].start for n in c.pages[1:]]
         assert all(0 <= s < e <= len(c.text) for s, e in c.sentences)
         covered[c.start : c.end] = b"\x01" * (c.end - c.start)
     assert all(n <= MAX_WORD_PIECES for n in count_word_pieces([c.text for c in chunks]))

@@ -59,6 +59,17 @@ def test_pdf_chunks_carry_pages_labels_and_headings(report: Path) -> None:
         assert c.text == doc.text[c.start : c.end]
 
 
+def test_a_chunk_across_a_page_break_places_each_sentence_on_its_own_page(report: Path) -> None:
+    findings = next(c for c in chunk_document(load_document(report, LIMIT)) if c.heading == "Findings")
+    (brk,) = findings.page_breaks
+    assert findings.text[brk:].lstrip().startswith("civil society")
+    first = findings.text.index("2. Countries reported progress in several areas.")
+    assert findings.pages_of(first, first + 20) == ((4,), ("2",))
+    crossing = findings.text.index("The strongest results")
+    assert findings.pages_of(crossing, len(findings.text)) == ((4, 5), ("2", "3"))
+    assert findings.pages_of(brk + 1, len(findings.text)) == ((5,), ("3",))
+
+
 def test_pdf_metadata_falls_back_to_the_file_name(report: Path) -> None:
     assert load_document(report, LIMIT).meta.title == "Test report"
 
