@@ -19,7 +19,7 @@ CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    """The packaged all-MiniLM-L6-v2 ("minilm"), the default model, loaded once per test session."""
+    """The packaged all-MiniLM-L6-v2 ("minilm"), the fastest packaged model to load, once per test session."""
     return load_embedder("minilm")
 
 
