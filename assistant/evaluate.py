@@ -299,12 +299,15 @@ def evaluate_answers(
         from assistant.answer import answer_question
 
         answer_fn = answer_question
-        unrefused = {q.id: answer_question(searcher, q.q, k=k, refuse=False).text for q in questions
-                     if q.answerable}
+        unrefused = {}
     answers = []
     for q in questions:
         answer = answer_fn(searcher, q.q, history=(), k=k)
         answers.append((answer.text, answer.refused))
+        if unrefused is not None and q.answerable:  # an answer given is the same with the check off
+            unrefused[q.id] = (
+                answer_question(searcher, q.q, k=k, refuse=False).text if answer.refused else answer.text
+            )
     return score_answers(questions, answers, unrefused)
 
 
