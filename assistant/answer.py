@@ -182,7 +182,7 @@ def candidate_sentences(question: str, hits: Sequence[Hit]) -> list[Candidate]:
                 cosine = hit.dense_score or 0.0
             else:
                 cosine = None
-            found = terms & set(stems(words(text)))
+            found = terms & set(stems(words(hit.chunk.search_text(start, end))))
             for t in found:
                 df[t] += 1
             rows.append((start, end, cosine, found, is_heading(text)))

@@ -71,8 +71,8 @@ def write_bm25(path: Path, chunks: list[Chunk]) -> None:
 
 
 def bm25_text(chunk: Chunk) -> str:
-    """What BM25 sees of a chunk: its heading helps queries that name a section."""
-    return f"{chunk.heading}\n{chunk.text}" if chunk.heading else chunk.text
+    """What BM25 sees of a chunk: its heading helps queries that name a section; acronyms spelled out."""
+    return f"{chunk.heading}\n{chunk.search_text()}" if chunk.heading else chunk.search_text()
 
 
 def read_faiss(path: Path, kind: str) -> Any:

@@ -81,10 +81,11 @@ def sidecar_sha256(path: Path) -> str:
 
 
 def embed_text(chunk: Chunk) -> str:
-    """What the model reads of a chunk: the heading gives context a mid-section chunk lacks."""
+    """What the model reads of a chunk: the heading gives context a mid-section chunk lacks, and
+    acronyms are spelled out ("TAG Chair" is about the Technical Advisory Group)."""
     if chunk.heading and not chunk.text.startswith(chunk.heading):
-        return f"{chunk.heading}\n{chunk.text}"
-    return chunk.text
+        return f"{chunk.heading}\n{chunk.search_text()}"
+    return chunk.search_text()
 
 
 def rebuild_reason(manifest: Manifest, model: str, chunker_version: str) -> str | None:
@@ -305,7 +306,7 @@ def _embed(
     """Embed chunks and their sentences (each distinct sentence text once), with a progress bar."""
     from tqdm import tqdm
 
-    sentence_texts = sorted({c.text[s:e] for c in chunks for s, e in c.sentences})
+    sentence_texts = sorted({c.search_text(s, e) for c in chunks for s, e in c.sentences})
     total = len(chunks) + len(sentence_texts)
     done = 0
     with tqdm(total=total, desc="embedding", unit="text", file=sys.stderr, disable=not progress) as bar:
@@ -322,7 +323,7 @@ def _embed(
     row_of = {text: i for i, text in enumerate(sentence_texts)}
     out = {}
     for i, chunk in enumerate(chunks):
-        rows = [row_of[chunk.text[s:e]] for s, e in chunk.sentences]
+        rows = [row_of[chunk.search_text(s, e)] for s, e in chunk.sentences]
         out[chunk.chunk_id] = (
             chunk_vecs[i],
             sent_vecs[rows] if rows else np.zeros((0, embedder.dim), np.float32),

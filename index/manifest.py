@@ -74,6 +74,7 @@ def chunk_from_json(data: dict[str, Any]) -> Chunk:
         page_labels=tuple(str(x) for x in data["page_labels"]),
         sentences=tuple((int(s), int(e)) for s, e in data["sentences"]),
         page_breaks=tuple(int(x) for x in data.get("page_breaks", ())),
+        acronyms=tuple((str(short), str(long)) for short, long in data.get("acronyms", ())),
     )
 
 

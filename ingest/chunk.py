@@ -11,12 +11,13 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from ingest.acronyms import acronyms_used, defined_acronyms
 from ingest.clean import is_heading, is_numbered
 from ingest.document import Chunk, Document
 from ingest.sentences import count_word_pieces, split_sentences
 
 # Bump whenever chunking or cleaning output changes: the index stores it and rebuilds on a mismatch.
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"
 MAX_WORD_PIECES = 200
 # A chunk of pathological text (one giant "word" is a single [UNK]) is also cut by characters.
 MAX_CHARS = 2000
@@ -131,6 +132,7 @@ def chunk_document(doc: Document) -> list[Chunk]:
     """Chunks of `doc` in text order, each with its heading, span, pages, labels and sentence spans."""
     text = doc.text
     page_starts = [p.start for p in doc.pages]
+    acronyms = defined_acronyms(text)
     chunks: list[Chunk] = []
     for unit in _units(text):
         sents = _sentences(text, unit)
@@ -153,6 +155,7 @@ def chunk_document(doc: Document) -> list[Chunk]:
                     page_labels=tuple(p.label for p in pages),
                     sentences=tuple((sents[i][0] - start, sents[i][1] - start) for i in group),
                     page_breaks=tuple(p.start - start for p in pages[1:]),
+                    acronyms=acronyms_used(text[start:end], acronyms),
                 )
             )
     return chunks

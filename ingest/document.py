@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ingest.acronyms import expand_acronyms
+
 
 @dataclass(frozen=True, slots=True)
 class DocumentMeta:
@@ -66,10 +68,17 @@ class Chunk:
     # where pages page_start+1..page_end begin within `text`: places a quote on its own page. Empty in
     # chunks of an index built before chunker version 3 (their quotes cite every page of the chunk).
     page_breaks: tuple[int, ...] = field(default=())
+    # (short, long) forms of the acronyms the document defines that this chunk uses ("TAG", "Technical
+    # Advisory Group"): `search_text` spells them out. Empty in chunks from before chunker version 4.
+    acronyms: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def pages(self) -> tuple[int, ...]:
         return tuple(range(self.page_start, self.page_end + 1))
+
+    def search_text(self, start: int = 0, end: int | None = None) -> str:
+        """What embedding and BM25 read of `text[start:end]`: its defined acronyms spelled out."""
+        return expand_acronyms(self.text[start:end], dict(self.acronyms))
 
     def pages_of(self, start: int, end: int) -> tuple[tuple[int, ...], tuple[str, ...]]:
         """Physical pages and printed labels that `text[start:end]` lies on."""

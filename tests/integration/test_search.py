@@ -151,3 +151,17 @@ def test_hybrid_beats_dense_and_bm25_alone_on_the_labelled_questions(searcher: S
             assert hybrid.hit_at_1 > other.hit_at_1, (lang, alone)
             assert hybrid.hit_at_3 > other.hit_at_3, (lang, alone)
             assert hybrid.mrr > other.mrr, (lang, alone)
+
+
+def test_search_reads_defined_acronyms_spelled_out(searcher: Searcher, embedder: Embedder) -> None:
+    """"TAG Chair Munir Merali..." is embedded and BM25-indexed as "Technical Advisory Group (TAG) Chair...",
+    so a question that names the group in words finds its chair."""
+    query = "Who chairs the advisory group?"
+    hit = next(h for h in searcher.search(query, 20, mode="dense") if "TAG Chair Munir Merali" in h.chunk.text)
+    i = next(i for i, (s, e) in enumerate(hit.chunk.sentences) if "TAG Chair" in hit.chunk.text[s:e])
+    start, end = hit.chunk.sentences[i]
+    q = embedder.encode_queries([query])[0]
+    spelled, verbatim = embedder.encode_passages([hit.chunk.search_text(start, end), hit.chunk.text[start:end]])
+    assert hit.sentence_scores[i] == pytest.approx(float(spelled @ q), abs=1e-4)
+    assert float(spelled @ q) > float(verbatim @ q)
+    assert "TAG Chair Munir Merali" in searcher.search("advisory group chair", 3, mode="bm25")[0].chunk.text
