@@ -24,6 +24,7 @@ from assistant.refusal import (
     background_cosine,
     content_stems,
     refusal_model_for,
+    ruled_out,
     should_refuse,
     stems,
     words,
@@ -334,6 +335,9 @@ def retrieve_or_refuse(
     hits = retrieve(searcher, query, k=k, doc_ids=doc_ids)
     if should_refuse(query, hits, refusal_model_of(searcher), background_of(searcher, query)):
         return question, query, hits, refusal(question, hits[:k])
+    reason = ruled_out(query, hits, getattr(searcher, "knows", None))
+    if reason:
+        return question, query, hits, refusal(question, hits[:k], notice=reason)
     return question, query, hits, None
 
 

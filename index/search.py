@@ -149,6 +149,12 @@ class Searcher:
         """Every indexed document, ordered by title."""
         return sorted((r.info for r in self._state.manifest.documents), key=lambda d: (d.title.lower(), d.doc_id))
 
+    def knows(self, word: str) -> bool:
+        """True when the indexed text contains `word` (as BM25 reads it: lower-cased, stemmed; a stopword
+        or a word with no letters counts as known)."""
+        vocab = self._state.bm25.vocab_dict if self._state.bm25 is not None else {}
+        return all(t in vocab for t in bm25_tokenize([word])[0])
+
     def search(
         self,
         query: str,

@@ -52,6 +52,18 @@ def test_world_cup_question_is_refused_with_related_passages(searcher: Searcher)
     assert answer.citations == () and answer.related
 
 
+@pytest.mark.parametrize(("question", "notice"), [
+    ("How many refugees currently live in Germany?", "The indexed documents never mention Germany."),
+    ("What salary do the members of the Technical Advisory Group receive?", "No passage states an amount of money."),
+])
+def test_questions_the_documents_cannot_answer_are_refused_with_the_reason(
+    searcher: Searcher, question: str, notice: str
+) -> None:
+    answer = answer_question(searcher, question)
+    assert answer.refused and answer.notice == notice and answer.related
+    assert searcher.knows("Merali") and searcher.knows("Tedros's") and not searcher.knows("Germany")
+
+
 def test_every_citation_on_the_labelled_set_passes_the_quote_check(searcher: Searcher) -> None:
     rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     documents = _documents()

@@ -30,8 +30,10 @@ from assistant.refusal import (
     content_stems,
     is_english,
     load_background,
+    names_in,
     refusal_features,
     refusal_model_for,
+    ruled_out,
     should_refuse,
 )
 from assistant.verify import check_citation, enforce_citations
@@ -342,3 +344,42 @@ def test_answer_question_refuses_when_the_searchers_embedder_puts_the_question_i
         searcher.embedder = AxisEmbedder(in_background)  # type: ignore[attr-defined]
         answers[in_background] = answer_question(searcher, question)
     assert not answers[False].refused and answers[True].refused
+
+
+@pytest.mark.parametrize(("question", "names"), [
+    ("How many refugees currently live in Germany?", ["Germany"]),
+    ("Who is the UN Secretary-General?", ["Secretary-General"]),
+    ("What did Dr Tedros say in Geneva's headquarters?", ["Dr", "Tedros", "Geneva"]),
+    ("Who chairs WHO's new advisory group on COVID-19 and NGOs?", []),  # acronyms are no names here
+    ("I read the note. What does Chapter 3 add?", ["Chapter"]),  # "What" starts a sentence
+])
+def test_names_are_capitalised_words_inside_the_question(question: str, names: list[str]) -> None:
+    assert names_in(question) == names
+
+
+def test_a_name_the_documents_never_mention_rules_the_question_out() -> None:
+    known = {"tedros", "refugees", "chair", "dr"}
+    hit = make_hit(make_chunk(TAG, 0, len(TAG.text)), (0.3, 0.8, 0.1, 0.2))
+    assert ruled_out("How many refugees live in Germany?", [hit], lambda w: w.lower() in known) == (
+        "The indexed documents never mention Germany.")
+    assert ruled_out("What did Dr Tedros say?", [hit], lambda w: w.lower() in known) == ""
+    assert ruled_out("How many refugees live in Germany?", [hit]) == ""  # no vocabulary: no name check
+    # a French question's names are French: never checked against English documents
+    assert ruled_out("Combien de réfugiés vivent en Allemagne ?", [hit], lambda w: False) == ""
+
+
+def test_a_money_question_needs_a_passage_that_states_an_amount() -> None:
+    plain = make_hit(make_chunk(TAG, 0, len(TAG.text)), (0.3, 0.8, 0.1, 0.2))
+    question = "What salary do the members of the Technical Advisory Group receive?"
+    assert ruled_out(question, [plain]) == "No passage states an amount of money."
+    assert ruled_out("How much did the launch cost?", [plain]) == "No passage states an amount of money."
+    priced = replace(plain, chunk=replace(plain.chunk, text=plain.chunk.text + " Members receive US$ 500 a day."))
+    assert ruled_out(question, [priced]) == ""
+    assert ruled_out("Who chairs the group?", [plain]) == ""
+
+
+def test_a_ruled_out_question_is_refused_and_says_why() -> None:
+    hit = make_hit(make_chunk(TAG, 0, len(TAG.text)), (0.3, 0.8, 0.1, 0.2))
+    answer = answer_question(ListSearcher([hit], [TAG]), "What salary do the group's members receive?")
+    assert answer.refused and answer.text == REFUSAL_TEXT
+    assert answer.notice == "No passage states an amount of money."
