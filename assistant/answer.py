@@ -35,7 +35,7 @@ from index.hit import Hit
 from index.search import read_query_rows
 from ingest.document import Chunk, Document, DocumentMeta
 from ingest.errors import AnswerError
-from ingest.sentences import split_sentences
+from ingest.sentences import WORD, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def _content_words(text: str) -> list[str]:
     """Words of `text` (original spelling) whose stem is a specific content stem, in order, unique."""
     wanted = set(content_stems(text))
     out: dict[str, None] = {}
-    for token in re.findall(r"[^\W_]+(?:['’][^\W_]+)?", text):
+    for token in WORD.findall(text):
         if stems([token.lower()])[0] in wanted:
             out.setdefault(token, None)
     return list(out)

@@ -39,6 +39,7 @@ from math import exp
 from typing import Any
 
 from index.hit import Hit
+from ingest.sentences import WORD
 
 
 def _wordset(text: str) -> frozenset[str]:
@@ -73,7 +74,6 @@ _GENERIC = _wordset(
     """
 )
 
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 
 
 @lru_cache(maxsize=1)
@@ -86,7 +86,7 @@ def _stemmer():  # type: ignore[no-untyped-def]
 def words(text: str) -> list[str]:
     """Lower-cased word tokens of `text` (letters and digits, keeping inner apostrophes)."""
     # possessives match their noun: "group’s" is "group"
-    return [re.sub(r"['’]s$", "", w.lower()) for w in _WORD.findall(text)]
+    return [re.sub(r"['’]s$", "", w.lower()) for w in WORD.findall(text)]
 
 
 def stems(tokens: Sequence[str]) -> list[str]:

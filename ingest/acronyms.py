@@ -16,9 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from ingest.sentences import WORD
+
 # A parenthesised short form: two or more capitals, maybe a plural "s" ("(TAG)", "(UNHCR)", "(SDGs)").
 _DEFINITION = re.compile(r"\(([A-Z][A-Z&]*[A-Z]s?)\)")
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")  # hyphens split: "non-governmental" gives n and g
 _SMALL_WORDS = frozenset(
     ("a", "an", "and", "at", "for", "in", "of", "on", "the", "to", "de", "des", "du", "et", "la", "le", "les",
      "y", "del", "el")
@@ -33,7 +34,7 @@ def _long_form(before: str, short: str) -> str | None:
     gap = before[len(tail) :]
     if len(gap) > 2 or gap.count("\n") > 1:  # "Group\n\n(TAG)": a parenthesis after a blank line
         return None
-    words = list(_WORD.finditer(tail))
+    words = list(WORD.finditer(tail))  # hyphens split: "non-governmental" gives n and g
     if not words or words[-1].end() != len(tail):  # "..., (TAG)": punctuation before the parenthesis
         return None
     start = None

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
 # Words that take a full stop without ending a sentence ("Dr. Tedros", "e.g. the", "No. 5").
+# A word: letters and digits, with an inner apostrophe ("WHO's"); hyphens and underscores split words.
+WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 _ABBREVIATIONS = frozenset(
     """
     dr mr mrs ms prof st no nos vol fig figs e.g i.e eg ie vs cf al approx dept inc ltd co jr sr p
