@@ -73,7 +73,7 @@ _GENERIC = _wordset(
     document documents report according regional region office european europe
     """
 )
-
+_POSSESSIVE = re.compile(r"['’]s$")  # possessives match their noun: "group’s" is "group"
 
 
 @lru_cache(maxsize=1)
@@ -85,8 +85,7 @@ def _stemmer():  # type: ignore[no-untyped-def]
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens of `text` (letters and digits, keeping inner apostrophes)."""
-    # possessives match their noun: "group’s" is "group"
-    return [re.sub(r"['’]s$", "", w.lower()) for w in WORD.findall(text)]
+    return [_POSSESSIVE.sub("", w.lower()) for w in WORD.findall(text)]
 
 
 def stems(tokens: Sequence[str]) -> list[str]:
@@ -310,7 +309,7 @@ def names_in(question: str) -> list[str]:
         word = m.group()
         before = question[: m.start()].rstrip()
         if before and before[-1] not in ".?!" and len(word) > 1 and word[0].isupper() and word[1].islower():
-            names.append(re.sub(r"['’]s$", "", word))
+            names.append(_POSSESSIVE.sub("", word))
     return names
 
 
@@ -322,7 +321,7 @@ def ruled_out(question: str, hits: Sequence[Hit], knows: Callable[[str], bool] |
     """
     if not is_english(question):
         return ""
-    unknown = [name for name in names_in(question) if knows is not None and not knows(name)]
+    unknown = [name for name in names_in(question) if not knows(name)] if knows is not None else []
     if unknown:
         return f"The indexed documents never mention {', '.join(unknown)}."
     if _MONEY_QUESTION.search(question) and not any(_AMOUNT.search(h.chunk.text) for h in hits[:TOP_HITS]):
