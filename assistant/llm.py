@@ -1,10 +1,10 @@
-"""Optional generative answers from an OpenAI-compatible chat endpoint (Ollama, llama.cpp, vLLM, hosted).
+"""The optional OpenAI-compatible chat endpoint (Ollama, llama.cpp, vLLM, hosted) and the check of its reply.
 
 Standard library only (urllib): no client package to install for an optional mode. The retrieved passages
 go into the prompt as delimited, escaped, numbered *data* with an instruction that nothing inside them is
 an instruction; the reply is post-checked: markers pointing to no passage are removed, sentences with no
 valid marker are marked "[uncited]", and every citation's quote is a verbatim sentence of its passage that
-passes the quote check. Any endpoint failure falls back to the extractive answer with a one-line notice.
+passes the quote check.
 """
 
 from __future__ import annotations
@@ -14,31 +14,22 @@ import logging
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from assistant.answer import (
-    REFUSAL_TEXT,
-    SearcherLike,
-    cite,
-    documents_of,
-    extractive_answer,
-    refusal,
-    retrieve_or_refuse,
-    sentence_spans,
-)
 from assistant.answer_types import Answer, Citation
-from assistant.refusal import content_stems, stems, words
-from assistant.settings import Settings, load_settings
-from assistant.verify import enforce_citations
+from assistant.citations import cite, enforce_citations
+from assistant.compose import REFUSAL_TEXT, refusal
+from assistant.errors import GeneratorError
+from assistant.settings import Settings
+from assistant.text import content_stems, sentence_spans, stems, words
 from index.hit import Hit
-from ingest.document import Document
-from ingest.errors import AnswerError
 
 log = logging.getLogger(__name__)
 
 UNCITED = "[uncited]"
+
+
 SYSTEM_PROMPT = (
     "You answer questions about WHO documents on refugee and migrant health, using only the numbered "
     "passages the user supplies.\n"
@@ -50,12 +41,12 @@ SYSTEM_PROMPT = (
     f"If the passages do not contain the answer, reply exactly: {REFUSAL_TEXT}\n"
     "Answer in at most three sentences, in the language of the question."
 )
+
+
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
 _SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+[\"'”’)]*|$)(?:\s*\[[\d,\s]+\])*")
-
-
-class GeneratorError(AnswerError):
-    """The generative endpoint failed (unreachable, timed out, HTTP error, malformed reply)."""
 
 
 def _escape(text: str) -> str:
@@ -169,8 +160,7 @@ def _best_quote(hit: Hit, claim: str) -> tuple[int, int]:
 
 
 def check_generated(
-    question: str, reply: str, hits: Sequence[Hit], documents: Mapping[str, Document]
-) -> Answer:
+    question: str, reply: str, hits: Sequence[Hit]) -> Answer:
     """Turn a model reply into a checked Answer: valid markers renumbered to citations, bad ones removed,
     uncited sentences marked, quotes verified."""
     reply = reply.strip()
@@ -206,7 +196,7 @@ def check_generated(
     citations: list[Citation] = []
     for p, n in numbering.items():
         s, e = _best_quote(hits[p - 1], claims[p])
-        citations.append(cite(n, hits[p - 1], s, e, documents))
+        citations.append(cite(n, hits[p - 1], s, e))
     notices = []
     if uncited:
         notices.append(f"{uncited} sentence(s) cite no passage and are marked {UNCITED}")
@@ -214,60 +204,4 @@ def check_generated(
         notices.append(f"removed {removed} citation marker(s) that point to no passage")
     answer = Answer(question=question, text=" ".join(out), refused=False, citations=tuple(citations),
                     related=tuple(hits), notice="; ".join(notices))
-    return enforce_citations(answer, [h.chunk for h in hits], documents)
-
-
-def _fallback(question: str, hits: Sequence[Hit], documents: Mapping[str, Document], query: str,
-              exc: GeneratorError) -> Answer:
-    log.warning("generator failed, falling back to the extractive answer: %s", exc)
-    answer = extractive_answer(question, hits, documents, query=query)
-    notice = f"generator unavailable ({exc}); showing the extractive answer"
-    return replace(answer, notice="; ".join(x for x in (notice, answer.notice) if x))
-
-
-def generate_answer(
-    question: str,
-    hits: Sequence[Hit],
-    documents: Mapping[str, Document],
-    *,
-    settings: Settings | None = None,
-    query: str | None = None,
-) -> Answer:
-    """Ask the endpoint for a cited answer over `hits`; the extractive answer when the endpoint fails."""
-    settings = settings or load_settings()
-    try:
-        reply = complete(settings, build_messages(question, hits))
-    except GeneratorError as exc:
-        return _fallback(question, hits, documents, query or question, exc)
-    return check_generated(question, reply, hits, documents)
-
-
-def stream_answer(
-    searcher: SearcherLike,
-    question: str,
-    *,
-    history: Sequence[str] = (),
-    k: int = 5,
-    doc_ids: Sequence[str] | None = None,
-    settings: Settings | None = None,
-) -> Iterator[str | Answer]:
-    """Yield the reply's text deltas as they arrive, then the final checked Answer (always last).
-
-    The final Answer is what to keep: its text has checked markers, and on a failure mid-stream it is the
-    extractive answer with a notice. A refusal yields only the Answer (nothing is generated).
-    """
-    question, query, hits, refused = retrieve_or_refuse(searcher, question, history, k, doc_ids, "openai")
-    if refused is not None:
-        yield refused
-        return
-    settings = settings or load_settings()
-    documents = documents_of(searcher)
-    pieces: list[str] = []
-    try:
-        for delta in stream_completion(settings, build_messages(question, hits[:k])):
-            pieces.append(delta)
-            yield delta
-    except GeneratorError as exc:
-        yield _fallback(question, hits, documents, query, exc)
-        return
-    yield check_generated(question, "".join(pieces), hits, documents)
+    return enforce_citations(answer, [h.chunk for h in hits])

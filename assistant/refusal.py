@@ -17,7 +17,7 @@ So the decision combines signals that fail differently:
   language: with a multilingual model this works for French and Spanish questions too.
 
 They are combined into one logistic score whose constants live in `REFUSAL_MODELS` below, one entry per
-embedding model, fitted by `scripts/fit_refusal.py` on eval/questions.jsonl (answerable and off-topic
+embedding model, fitted by `evaluation/fit_refusal.py` on eval/questions.jsonl (answerable and off-topic
 questions). A French or Spanish question shares no words with the English passages, so its lexical
 signals are treated as unknown rather than as evidence against answering.
 
@@ -33,99 +33,12 @@ import re
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 from math import exp
 from typing import Any
 
+from assistant.text import _POSSESSIVE, content_stems, is_english, stems, words
 from index.hit import Hit
-from ingest.sentences import WORD
-
-
-def _wordset(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# Small closed-class word lists (English, French, Spanish: the languages of the question set).
-_STOPWORDS = _wordset(
-    """
-    a about above after again against all also am an and any are aren as at be because been before being
-    below between both but by can could did do does doing down during each few for from further had has
-    have having he her here hers herself him himself his how i if in into is it its itself just let me more
-    most my myself no nor not now of off on once only or other our ours ourselves out over own same she
-    should so some such than that the their theirs them themselves then there these they this those
-    through to too under until up very was we were what when where which while who whom whose why will
-    with would you your yours yourself yourselves tell give list name describe explain say said according
-    many much one two three first does did there s t d ll ve re m o y
-    le la les un une des du de et en est sont qui que quoi quel quelle quels quelles comment pourquoi où
-    ou dans pour par sur avec ce cette ces son sa ses leur leurs au aux il elle ils elles on nous vous
-    ne pas plus a été être fait qu d l c j s n y
-    el los las unos unas del y es son quién quien quiénes qué cuál cuáles cómo por para con se su sus
-    lo al como más o e u ha han fue ser está están dónde cuándo cuántos cuántas
-    """
-)
-
-# Words that nearly every passage of this corpus contains: matching them says nothing about whether the
-# passages answer the question. (Stems are compared, so "migrants" also covers "migrant".)
-_GENERIC = _wordset(
-    """
-    who world health organization organisation migrant migrants migration refugee refugees people
-    document documents report according regional region office european europe
-    """
-)
-_POSSESSIVE = re.compile(r"['’]s$")  # possessives match their noun: "group’s" is "group"
-
-
-@lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
-    import Stemmer  # PyStemmer; imported lazily so that importing this module stays cheap
-
-    return Stemmer.Stemmer("english")
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased word tokens of `text` (letters and digits, keeping inner apostrophes)."""
-    return [_POSSESSIVE.sub("", w.lower()) for w in WORD.findall(text)]
-
-
-def stems(tokens: Sequence[str]) -> list[str]:
-    """English stems of `tokens` (also harmless for the French and Spanish cognates we see)."""
-    return list(_stemmer().stemWords(list(tokens)))
-
-
-def content_stems(text: str) -> list[str]:
-    """Stems of the specific content words of `text`: no stopwords, no corpus-generic words, unique."""
-    kept = [w for w in words(text) if w not in _STOPWORDS and len(w) > 1 and w not in _GENERIC]
-    generic = set(stems(list(_GENERIC)))
-    seen: dict[str, None] = {}
-    for s in stems(kept):
-        if s not in generic:
-            seen.setdefault(s, None)
-    return list(seen)
-
-
-# Words that mark a question as French or Spanish rather than English (ambiguous ones like "de", "a",
-# "la", "en" left out): such a question shares no words with English passages whatever it asks.
-_FOREIGN_MARKERS = _wordset(
-    """
-    le les une des du est sont qui quel quelle quels quelles combien comment pourquoi où dans pour par
-    sur avec cette ces lors été être qu ont
-    el los las unas del es son quién quien quiénes qué cuál cuáles cómo cuántos cuántas dónde cuándo
-    por para con su sus ha han fue está están se
-    """
-)
-_ENGLISH_MARKERS = _wordset(
-    """
-    the is are was were what who whom which how why when where does did do of and to for with will
-    many much has have had this that these those by from at
-    """
-)
-
-
-def is_english(text: str) -> bool:
-    """True unless `text` has more French/Spanish than English function words (ties count as English)."""
-    tokens = words(text)
-    return sum(t in _ENGLISH_MARKERS for t in tokens) >= sum(t in _FOREIGN_MARKERS for t in tokens)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +90,7 @@ class RefusalModel:
         return 1.0 / (1.0 + exp(-max(z, -700.0)))  # clamped: exp overflows past 709
 
 
-# Fitted per embedding model by `scripts/fit_refusal.py --model NAME` (class-balanced, L2-regularised
+# Fitted per embedding model by `evaluation/fit_refusal.py --model NAME` (class-balanced, L2-regularised
 # logistic regression on standardised features, eval/questions.jsonl: 74 answerable = 1, 18 off-topic = 0,
 # less the questions `ruled_out` refuses before the model sees them: 8 off-topic ones, so the model is
 # fitted on the questions it decides; features from `refusal_features` over the passages

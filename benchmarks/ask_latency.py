@@ -11,7 +11,6 @@ the query embedding, the whole search (embedding included), and the whole `answe
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -56,8 +55,9 @@ def main() -> int:
     parser.add_argument("--torch-threads", type=int, default=0, help="torch.set_num_threads (0: leave as is)")
     args = parser.parse_args()
 
-    from assistant.answer import answer_question
+    from assistant.pipeline import answer_question
     from assistant.settings import Settings
+    from evaluation.evaluate import load_questions
     from index.build import update_index
     from index.embed import load_embedder
     from index.search import Searcher
@@ -76,13 +76,13 @@ def main() -> int:
     searcher.search = search  # type: ignore[method-assign]
     ask = Timed(answer_question)
 
-    rows = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
-    ask(searcher, rows[0]["q"])  # warm-up: first-call allocations, lazy imports
+    rows = load_questions(args.questions)
+    ask(searcher, rows[0].q)  # warm-up: first-call allocations, lazy imports
     for timer in (encode, search, ask):
         timer.seconds.clear()
     for _ in range(args.repeat):
         for row in rows:
-            ask(searcher, row["q"])
+            ask(searcher, row.q)
     answering = [a - s for a, s in zip(ask.seconds, search.seconds, strict=True)]
     print(
         f"model {model}, {len(rows)} questions x {args.repeat}, OMP_NUM_THREADS="

@@ -29,7 +29,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make the `benchmarks` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.served import REPO_ROOT, memory_mib, served_app  # noqa: E402
+from tests.served import REPO_ROOT, memory_mib, served_app  # noqa: E402
 
 QUESTIONS = [
     "What is the Technical Advisory Group on Health, Migration and Displacement?",
@@ -68,7 +68,7 @@ def call(client: Any, api: str, *args: Any) -> Any:
 
 
 def answer_key(answer: dict[str, Any]) -> str:
-    return json.dumps([answer["text"], answer["refused"], answer["citations"]], ensure_ascii=False)
+    return json.dumps([answer["answer"], answer["refused"], answer["citations"]], ensure_ascii=False)
 
 
 def client_loop(

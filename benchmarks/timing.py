@@ -40,12 +40,3 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     result = fn()
     return time.perf_counter() - start, result
 
-
-def median_seconds(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    """Median wall seconds of `repeats` calls, and the last call's result."""
-    times: list[float] = []
-    result: Any = None
-    for _ in range(repeats):
-        seconds, result = timed(fn)
-        times.append(seconds)
-    return float(np.median(times)), result

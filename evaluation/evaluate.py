@@ -8,7 +8,6 @@ script and the tests reuse them on any ranked list of texts (ours or a peer libr
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import tempfile
@@ -25,7 +24,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
+# The labelled set beside this package (eval/ at the repository root), wherever mhqa is run from.
+DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent / "eval" / "questions.jsonl"
 SEARCH_K = 10
 ANSWER_K = 5
 # (label, Searcher mode, rerank): the retrieval configurations every report compares.
@@ -212,18 +212,14 @@ def score_answers(
 
 def load_questions(path: Path) -> tuple[Question, ...]:
     """Read the JSONL question set; a malformed line names the file and line number."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise EvalError(f"{path}: cannot read the question set: {exc.strerror or exc}") from exc
+    from index.search import read_query_rows
+
     questions: list[Question] = []
     seen: set[str] = set()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+    for number, row in read_query_rows(path, EvalError):
         try:
-            question = _parse_question(json.loads(line))
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            question = _parse_question(row)
+        except (KeyError, TypeError, ValueError) as exc:
             raise EvalError(f"{path}:{number}: not a valid question ({exc})") from exc
         if question.id in seen:
             raise EvalError(f"{path}:{number}: duplicate question id {question.id!r}")
@@ -291,24 +287,26 @@ def evaluate_answers(
 ) -> AnswerScores:
     """Ask every question (answerable and off-topic) and score the answers.
 
-    With the default `answer_fn`, answerable questions are also answered with the refusal check off, so
-    the report tells a wrong sentence choice from a false refusal.
+    With the default `answer_fn` (mhqa's own pipeline), each answerable question is also composed from
+    the same passages as if the refusal check had let it through, so the report tells a wrong sentence
+    choice from a false refusal.
     """
-    unrefused: dict[str, str] | None = None
-    if answer_fn is None:
-        from assistant.answer import answer_question
+    if answer_fn is not None:
+        answers = [answer_fn(searcher, q.q, history=(), k=k) for q in questions]
+        return score_answers(questions, [(a.text, a.refused) for a in answers])
+    from assistant.pipeline import compose_answer, retrieve_or_refuse
 
-        answer_fn = answer_question
-        unrefused = {}
-    answers = []
+    given: list[tuple[str, bool]] = []
+    unrefused: dict[str, str] = {}
     for q in questions:
-        answer = answer_fn(searcher, q.q, history=(), k=k)
-        answers.append((answer.text, answer.refused))
-        if unrefused is not None and q.answerable:  # an answer given is the same with the check off
-            unrefused[q.id] = (
-                answer_question(searcher, q.q, k=k, refuse=False).text if answer.refused else answer.text
-            )
-    return score_answers(questions, answers, unrefused)
+        retrieval = retrieve_or_refuse(searcher, q.q, k=k)
+        composed = compose_answer(retrieval, k) if q.answerable or retrieval.refusal is None else None
+        answer = retrieval.refusal or composed
+        assert answer is not None
+        given.append((answer.text, answer.refused))
+        if composed is not None and q.answerable:
+            unrefused[q.id] = composed.text
+    return score_answers(questions, given, unrefused)
 
 
 def other_model(model: str) -> str:
@@ -317,23 +315,33 @@ def other_model(model: str) -> str:
 
 
 def run_eval(
-    settings: Settings, questions_path: Path | None = None, *, compare_with: str | None = "auto"
+    settings: Settings,
+    questions_path: Path | None = None,
+    *,
+    compare_with: str | None = "auto",
+    work_dir: Path | None = None,
 ) -> EvalReport:
-    """Update the index, then score retrieval, answers, and retrieval with a second embedding model.
+    """Index the corpus, then score retrieval, answers, and retrieval with a second embedding model.
 
-    The second model's index is built in a temporary directory, so the user's index is never touched
-    by the comparison. `compare_with=None` skips it; "auto" picks the other packaged model.
+    The evaluation indexes into `work_dir` (updated incrementally, so a second run re-embeds nothing), or
+    into a temporary directory when it is None: the user's index is never touched. `compare_with=None`
+    skips the comparison; "auto" picks the other packaged model.
     """
+    with tempfile.TemporaryDirectory(prefix="mhqa-eval-") as tmp:
+        index_dir = work_dir / settings.embedding_model.replace("/", "_") if work_dir else Path(tmp) / "index"
+        return _run_eval(settings, questions_path or DEFAULT_QUESTIONS, compare_with, index_dir)
+
+
+def _run_eval(settings: Settings, path: Path, compare_with: str | None, index_dir: Path) -> EvalReport:
     from index.build import update_index
     from index.embed import load_embedder, resolve_model_name
     from index.search import Searcher
 
-    path = questions_path or DEFAULT_QUESTIONS
     questions = load_questions(path)
     model = resolve_model_name(settings.embedding_model)
     embedder = load_embedder(settings.embedding_model)
-    update_index(settings.corpus_dir, settings.index_dir, settings.embedding_model, progress=False, embedder=embedder)
-    searcher = Searcher.open(settings.index_dir, embedder=embedder)
+    update_index(settings.corpus_dir, index_dir, settings.embedding_model, progress=False, embedder=embedder)
+    searcher = Searcher.open(index_dir, embedder=embedder)
     retrieval = evaluate_searcher(searcher, questions, model)
     answers = evaluate_answers(searcher, questions)
     comparison: tuple[RetrievalScores, ...] = ()
@@ -351,7 +359,8 @@ def compare_model(
 
     The comparison is optional: a model that is not installed skips it instead of failing the run.
     """
-    from index.embed import EmbedderError, load_embedder
+    from index.embed import load_embedder
+    from index.errors import EmbedderError
 
     try:
         embedder = load_embedder(spec)

@@ -24,7 +24,6 @@ Report the cross-validated numbers as the expected ones.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from dataclasses import replace
@@ -37,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from assistant.answer import resolve_query, retrieve  # noqa: E402
+from assistant.followup import resolve_query  # noqa: E402
+from assistant.pipeline import retrieve  # noqa: E402
 from assistant.refusal import (  # noqa: E402
     RefusalFeatures,
     RefusalModel,
@@ -47,6 +47,7 @@ from assistant.refusal import (  # noqa: E402
     refusal_model_for,
     ruled_out,
 )
+from evaluation.evaluate import load_questions  # noqa: E402
 
 L2 = 0.01
 
@@ -142,24 +143,23 @@ def main() -> int:
     index_dir = args.index_dir or ROOT / ".mhqa" / f"fit-{args.model}"
     update_index(ROOT / "corpus", index_dir, args.model, progress=False)
     searcher = Searcher.open(index_dir)
-    lines = args.questions.read_text(encoding="utf-8").splitlines()
-    rows = [json.loads(line) for line in lines if line.strip()]
+    rows = load_questions(args.questions)
     in_use = refusal_model_for(searcher.model)
     feats: list[RefusalFeatures] = []
     reasons: list[str] = []
     print(f"{'id':32} {'lang':4} {'ans':3} {'cos':>6} {'overlap':>7} {'agree':>6} {'margin':>6} "
           f"{'contr':>6} {'terms':>5} {'en':>2} {'p_now':>6} ruled out")
     for row in rows:
-        query = resolve_query(row["q"])
+        query = resolve_query(row.q)
         hits = retrieve(searcher, query, k=args.k)
         f = refusal_features(query, hits, background_cosine(searcher.embedder, query))
         feats.append(f)
         reasons.append(ruled_out(query, hits, searcher.knows))
-        print(f"{row['id'][:32]:32} {row['lang']:4} {int(row['answerable']):3} {f.cosine:6.3f} {f.overlap:7.3f} "
+        print(f"{row.id[:32]:32} {row.lang:4} {int(row.answerable):3} {f.cosine:6.3f} {f.overlap:7.3f} "
               f"{f.agreement:6.3f} {f.margin:6.3f} {f.contrast or 0.0:6.3f} {f.n_terms:5d} {int(f.english):2d} "
               f"{answer_probability(f, in_use):6.3f} {reasons[-1]}")
-    y = np.array([1.0 if r["answerable"] else 0.0 for r in rows])
-    ids = [r["id"] for r in rows]
+    y = np.array([1.0 if r.answerable else 0.0 for r in rows])
+    ids = [r.id for r in rows]
     ruled = np.array([bool(r) for r in reasons])
     decided = np.flatnonzero(~ruled)
     model = fit_model([feats[i] for i in decided], y[decided])

@@ -8,7 +8,6 @@ A manifest from another model, chunker or schema version triggers a full rebuild
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import sys
 import time
@@ -20,6 +19,7 @@ import numpy as np
 
 from index.backends import HNSW_THRESHOLD
 from index.embed import Embedder, encode_in_batches, load_embedder, resolve_model_name
+from index.errors import IndexStoreError
 from index.manifest import SCHEMA_VERSION, DocRecord, DocumentInfo, Manifest, now_iso
 from index.store import (
     StoredIndex,
@@ -30,8 +30,8 @@ from index.store import (
     write_generation,
 )
 from ingest.document import Chunk
-from ingest.errors import IndexStoreError, IngestError
-from ingest.load import sidecar_path
+from ingest.errors import IngestError
+from ingest.load import sha256_file, sidecar_path
 from ingest.pipeline import Skipped, find_documents, ingest_one
 
 log = logging.getLogger(__name__)
@@ -66,14 +66,6 @@ class _Scan:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def sidecar_sha256(path: Path) -> str:
     """Hash of `<file>.meta.json` beside `path`, "" when there is none: editing a title is a change."""
     sidecar = sidecar_path(path)
@@ -86,6 +78,11 @@ def embed_text(chunk: Chunk) -> str:
     if chunk.heading and not chunk.text.startswith(chunk.heading):
         return f"{chunk.heading}\n{chunk.search_text()}"
     return chunk.search_text()
+
+
+def sentence_texts(chunks: Sequence[Chunk]) -> list[str]:
+    """What the model reads of the chunks' sentences: each distinct sentence (acronyms spelled out) once."""
+    return sorted({c.search_text(s, e) for c in chunks for s, e in c.sentences})
 
 
 def rebuild_reason(manifest: Manifest, model: str, chunker_version: str) -> str | None:
@@ -306,8 +303,8 @@ def _embed(
     """Embed chunks and their sentences (each distinct sentence text once), with a progress bar."""
     from tqdm import tqdm
 
-    sentence_texts = sorted({c.search_text(s, e) for c in chunks for s, e in c.sentences})
-    total = len(chunks) + len(sentence_texts)
+    sentences = sentence_texts(chunks)
+    total = len(chunks) + len(sentences)
     done = 0
     with tqdm(total=total, desc="embedding", unit="text", file=sys.stderr, disable=not progress) as bar:
 
@@ -319,8 +316,8 @@ def _embed(
                 on_progress(done, total)
 
         chunk_vecs = encode_in_batches(embedder.encode_passages, [embed_text(c) for c in chunks], embedder.dim, advance)
-        sent_vecs = encode_in_batches(embedder.encode_passages, sentence_texts, embedder.dim, advance)
-    row_of = {text: i for i, text in enumerate(sentence_texts)}
+        sent_vecs = encode_in_batches(embedder.encode_passages, sentences, embedder.dim, advance)
+    row_of = {text: i for i, text in enumerate(sentences)}
     out = {}
     for i, chunk in enumerate(chunks):
         rows = [row_of[chunk.search_text(s, e)] for s, e in chunk.sentences]

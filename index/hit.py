@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ingest.document import Chunk
 
@@ -23,3 +24,19 @@ class Hit:
     def best_sentence_text(self) -> str:
         start, end = self.best_sentence
         return self.chunk.text[start:end]
+
+
+def hit_to_json(hit: Hit) -> dict[str, Any]:
+    """The one JSON form of a hit: `mhqa search --json`, the related passages of `ask --json`, the app's API."""
+    chunk = hit.chunk
+    start, end = hit.best_sentence
+    return {
+        "chunk_id": chunk.chunk_id,
+        "doc_id": chunk.doc_id,
+        "title": chunk.title,
+        "pages": list(chunk.pages),
+        "page_labels": list(chunk.page_labels),
+        "score": round(hit.score, 6),
+        "text": chunk.text,
+        "best_sentence": {"start": start, "end": end},
+    }

@@ -9,7 +9,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ingest.document import Chunk, DocumentMeta
+from ingest.document import DocumentMeta
 
 SCHEMA_VERSION = 1
 
@@ -54,28 +54,6 @@ class Manifest:
 
 def now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def chunk_to_json(chunk: Chunk) -> dict[str, Any]:
-    return asdict(chunk)
-
-
-def chunk_from_json(data: dict[str, Any]) -> Chunk:
-    return Chunk(
-        chunk_id=str(data["chunk_id"]),
-        doc_id=str(data["doc_id"]),
-        title=str(data["title"]),
-        heading=str(data["heading"]),
-        text=str(data["text"]),
-        start=int(data["start"]),
-        end=int(data["end"]),
-        page_start=int(data["page_start"]),
-        page_end=int(data["page_end"]),
-        page_labels=tuple(str(x) for x in data["page_labels"]),
-        sentences=tuple((int(s), int(e)) for s, e in data["sentences"]),
-        page_breaks=tuple(int(x) for x in data.get("page_breaks", ())),
-        acronyms=tuple((str(short), str(long)) for short, long in data.get("acronyms", ())),
-    )
 
 
 def manifest_to_json(m: Manifest) -> dict[str, Any]:

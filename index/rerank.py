@@ -1,6 +1,6 @@
 """Re-ranking of fused candidates: a local cross-encoder when configured, else sentence-level scores.
 
-No cross-encoder loads offline here (see MODELS.md), so the default re-rank uses what the index already
+No packaged cross-encoder with a licence loads offline, so the default re-rank uses what the index already
 holds: the best sentence's cosine catches a passage whose one sentence answers the query even when
 the rest of the chunk dilutes the chunk vector.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ingest.errors import MhqaError
+from index.errors import RerankerError
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +24,6 @@ log = logging.getLogger(__name__)
 SENTENCE_WEIGHT = 0.6
 CHUNK_WEIGHT = 0.4
 PRIOR_WEIGHT = 0.05
-
-
-class RerankerError(MhqaError):
-    """The configured cross-encoder cannot be loaded offline."""
 
 
 def sentence_rerank(

@@ -24,10 +24,11 @@ import numpy as np
 
 from index.backends import bm25_tokenize
 from index.embed import Embedder, SharedEmbedder, load_embedder
+from index.errors import IndexStoreError
 from index.hit import Hit
 from index.rerank import CrossEncoderReranker, sentence_rerank, zscores
 from index.store import DocumentInfo, StoredIndex, current_generation, load_index
-from ingest.errors import IndexStoreError, MhqaError
+from ingest.errors import MhqaError
 
 log = logging.getLogger(__name__)
 
@@ -68,22 +69,6 @@ def top_rows(scores: np.ndarray, rows: np.ndarray, n: int) -> tuple[np.ndarray, 
         rows, scores = rows[keep], scores[keep]
     order = np.lexsort((rows, -scores))[:n]
     return rows[order], scores[order]
-
-
-def hit_to_json(hit: Hit) -> dict[str, Any]:
-    """The JSON form of a hit that `mhqa search --json` prints."""
-    chunk = hit.chunk
-    start, end = hit.best_sentence
-    return {
-        "chunk_id": chunk.chunk_id,
-        "doc_id": chunk.doc_id,
-        "title": chunk.title,
-        "pages": list(chunk.pages),
-        "page_labels": list(chunk.page_labels),
-        "score": round(hit.score, 6),
-        "text": chunk.text,
-        "best_sentence": {"start": start, "end": end},
-    }
 
 
 class Searcher:
@@ -319,18 +304,3 @@ def read_batch(path: Path) -> list[tuple[object, str]]:
     """(id, query) pairs from a JSONL file of {"id": ..., "q": ...}; a bad line names its number."""
     return [(item.get("id"), item["q"]) for _, item in read_query_rows(path)]
 
-
-def format_hits(hits: Sequence[Hit], *, mark: tuple[str, str] = ("»", "«")) -> str:
-    """Human output: rank, title, page label(s), score, and the passage with its best sentence marked."""
-    if not hits:
-        return "no matching passages"
-    blocks = []
-    for rank, hit in enumerate(hits, start=1):
-        chunk = hit.chunk
-        labels = chunk.page_labels
-        pages = f"p. {labels[0]}" if len(labels) == 1 else f"pp. {labels[0]}–{labels[-1]}"
-        start, end = hit.best_sentence
-        text = chunk.text[:start] + mark[0] + chunk.text[start:end] + mark[1] + chunk.text[end:]
-        body = "\n".join(("   " + line).rstrip() for line in text.strip().splitlines())
-        blocks.append(f"{rank}. {chunk.title} ({pages}) score {hit.score:.4f} [{chunk.doc_id}]\n{body}")
-    return "\n\n".join(blocks)

@@ -35,19 +35,17 @@ from typing import Any
 import numpy as np
 
 from index.backends import HNSW_THRESHOLD, make_faiss_index, read_bm25, read_faiss, write_bm25, write_faiss
+from index.errors import IndexStoreError
 from index.manifest import (
     SCHEMA_VERSION,
     DocRecord,
     DocumentInfo,
     Manifest,
-    chunk_from_json,
-    chunk_to_json,
     manifest_from_json,
     manifest_to_json,
     now_iso,
 )
-from ingest.document import Chunk
-from ingest.errors import IndexStoreError
+from ingest.document import Chunk, chunk_from_json, chunk_to_json
 
 # Re-exported: callers read DocumentInfo and friends from here, where the index directory lives.
 __all__ = [

@@ -6,7 +6,8 @@ All offsets are character offsets into `Document.text`, the cleaned text, so tha
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 from ingest.acronyms import expand_acronyms
 
@@ -87,3 +88,31 @@ class Chunk:
         bounds = (0, *self.page_breaks, len(self.text))
         on = [i for i in range(len(bounds) - 1) if bounds[i] < end and bounds[i + 1] > start]
         return tuple(self.page_start + i for i in on), tuple(self.page_labels[i] for i in on)
+
+
+def chunk_to_json(chunk: Chunk) -> dict[str, Any]:
+    """The one JSON form of a chunk (the index's chunk store and `mhqa ingest --json`): every field,
+    tuples as lists."""
+    return {f.name: _plain(getattr(chunk, f.name)) for f in fields(chunk)}
+
+
+def _plain(value: Any) -> Any:
+    return [_plain(v) for v in value] if isinstance(value, tuple) else value
+
+
+def chunk_from_json(data: dict[str, Any]) -> Chunk:
+    return Chunk(
+        chunk_id=str(data["chunk_id"]),
+        doc_id=str(data["doc_id"]),
+        title=str(data["title"]),
+        heading=str(data["heading"]),
+        text=str(data["text"]),
+        start=int(data["start"]),
+        end=int(data["end"]),
+        page_start=int(data["page_start"]),
+        page_end=int(data["page_end"]),
+        page_labels=tuple(str(x) for x in data["page_labels"]),
+        sentences=tuple((int(s), int(e)) for s, e in data["sentences"]),
+        page_breaks=tuple(int(x) for x in data.get("page_breaks", ())),
+        acronyms=tuple((str(short), str(long)) for short, long in data.get("acronyms", ())),
+    )

@@ -1,4 +1,8 @@
-"""The one error family of mhqa: every message is one line a user can act on."""
+"""The root of mhqa's one error family, and ingest's own errors: every message is one line a user can act on.
+
+Each package keeps its errors beside it (`index.errors`, `assistant.errors`); all derive from `MhqaError`,
+which the CLI prints as one line and the app shows as a message.
+"""
 
 from __future__ import annotations
 
@@ -18,9 +22,5 @@ class IngestError(MhqaError):
         super().__init__(f"{self.path}: {reason}")
 
 
-class IndexStoreError(MhqaError):
-    """The index on disk is missing, damaged, locked or from other settings."""
-
-
-class AnswerError(MhqaError):
-    """A question could not be answered (bad input, generator failure that cannot fall back)."""
+class UploadError(MhqaError):
+    """An uploaded file cannot go into the corpus (too big, empty, a name clash, cannot be written)."""

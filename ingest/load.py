@@ -24,7 +24,16 @@ log = logging.getLogger(__name__)
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".pdf", ".txt", ".md", ".html", ".htm")
 SIDECAR_SUFFIX = ".meta.json"
 _MAX_CHAOS = 0.1
-_MB = 1024 * 1024  # Settings.max_file_mb is in MiB: max_file_bytes = max_file_mb * _MB
+MB = 1024 * 1024  # Settings.max_file_mb is in MiB: Settings.max_file_bytes = max_file_mb * MB
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in blocks (a book PDF is never held twice in memory)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def sidecar_path(path: Path) -> Path:
@@ -44,7 +53,7 @@ def check_file(path: Path, max_file_bytes: int) -> int:
     if not path.is_file():
         raise IngestError(path, "not a regular file")
     if size > max_file_bytes:
-        mb, limit = size / _MB, max_file_bytes / _MB
+        mb, limit = size / MB, max_file_bytes / MB
         raise IngestError(path, f"file is {mb:.3g} MB, over the {limit:.3g} MB limit (max_file_mb)")
     if size == 0:
         raise IngestError(path, "empty file")

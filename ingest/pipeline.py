@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.chunk import chunk_document
-from ingest.document import Chunk, Document
+from ingest.document import Chunk, Document, chunk_to_json
 from ingest.errors import IngestError
 from ingest.load import SIDECAR_SUFFIX, load_document
 
@@ -107,10 +107,7 @@ def result_to_json(result: IngestResult) -> list[dict[str, Any]]:
     """The documents of a dry run as plain JSON data: pages and every field of every chunk."""
     by_doc: dict[str, list[dict[str, Any]]] = {}
     for chunk in result.chunks:
-        row = {f.name: getattr(chunk, f.name) for f in fields(chunk)}
-        row["page_labels"] = list(chunk.page_labels)
-        row["sentences"] = [list(span) for span in chunk.sentences]
-        by_doc.setdefault(chunk.doc_id, []).append(row)
+        by_doc.setdefault(chunk.doc_id, []).append(chunk_to_json(chunk))
     return [
         {
             "doc_id": doc.doc_id,

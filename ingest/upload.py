@@ -6,11 +6,15 @@ corpus folder or hit a reserved device name, and the bytes must be what the exte
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
 
-from ingest.errors import IngestError
-from ingest.load import SUPPORTED_SUFFIXES, decode_text
+from ingest.errors import IngestError, UploadError
+from ingest.load import MB, SUPPORTED_SUFFIXES, decode_text
 
 _WINDOWS_RESERVED = frozenset(
     ["con", "prn", "aux", "nul", "clock$"] + [f"com{i}" for i in range(10)] + [f"lpt{i}" for i in range(10)]
@@ -77,3 +81,75 @@ def detect_format(data: bytes, suffix: str) -> str:
             raise IngestError(f"upload{suffix}", "not HTML: the content does not start with an HTML tag")
         return "html"
     return suffix[1:]
+
+
+@dataclass(frozen=True, slots=True)
+class SavedUpload:
+    path: Path
+    replaced: bool
+
+
+def save_upload(
+    data: bytes,
+    name: str,
+    corpus_dir: Path,
+    *,
+    replace: bool,
+    max_bytes: int,
+) -> SavedUpload:
+    """Check an uploaded file and write it into the corpus folder; raises MhqaError with a one-line reason.
+
+    The name is made safe by `safe_upload_name` (no folders, traversal, NUL or reserved names) and the
+    type is checked from the bytes by `detect_format`. A file whose document id (stem) already exists is only
+    replaced when `replace` is set, and only when it is the same file name, so two files never claim one id.
+    """
+    if len(data) > max_bytes:
+        raise UploadError(
+            f"{escape_plain(name)}: {len(data) / MB:.1f} MB is over the {max_bytes / MB:g} MB limit"
+        )
+    if not data:
+        raise UploadError(f"{escape_plain(name)}: the file is empty")
+    safe = safe_upload_name(name)
+    detect_format(data, Path(safe).suffix.lower())
+    corpus_dir = corpus_dir.resolve()
+    target = (corpus_dir / safe).resolve()
+    if target.parent != corpus_dir:  # belt and braces: safe_name must never yield a path elsewhere
+        raise UploadError(f"{escape_plain(name)}: not a plain file name")
+    stem = target.stem.lower()
+    clash = [
+        p
+        for p in corpus_dir.iterdir()
+        if p.is_file() and p.stem.lower() == stem and p.name != target.name and not p.name.endswith(".json")
+    ]
+    if clash:
+        raise UploadError(
+            f"{safe}: document id '{target.stem}' is already used by {clash[0].name}; rename the file"
+        )
+    existed = target.exists()
+    if existed and not replace:
+        raise UploadError(f"{safe} already exists in the corpus; tick 'replace existing file' to replace it")
+    # Write beside the target and rename, so a rebuild never reads a half-written file.
+    fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=corpus_dir)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UploadError(f"{safe}: cannot write into {corpus_dir}: {exc.strerror}") from exc
+    return SavedUpload(path=target, replaced=existed)
+
+
+def escape_plain(name: str) -> str:
+    """A user-given name shortened and stripped of control characters for one-line messages."""
+    cleaned = "".join(ch if ch.isprintable() else "?" for ch in name)
+    return cleaned if len(cleaned) <= 80 else cleaned[:77] + "..."
+
+
+def read_upload(path: str | Path, limit: int) -> bytes:
+    """The bytes of an uploaded temporary file, refusing to read more than `limit` + 1 bytes."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(limit + 1)
+    except OSError as exc:
+        raise UploadError(f"{Path(path).name}: cannot read the upload: {exc.strerror}") from exc

@@ -16,7 +16,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     torch_args=()
     [ -d /opt/wheels ] && torch_args=(--find-links /opt/wheels)
     "${PIP[@]}" install -q "${torch_args[@]}" "torch==2.13.0"
-    "${PIP[@]}" install -q "${torch_args[@]}" -e ".[dev,multilingual]"
+    "${PIP[@]}" install -q "${torch_args[@]}" -e ".[dev]"
     touch "$stamp"
 fi
 

@@ -51,6 +51,32 @@ def make_hit(chunk: Chunk, scores: Sequence[float], *, dense_rank: int | None = 
                dense_score=max(scores), best_sentence=best, sentence_scores=tuple(scores))
 
 
+def text_hit(
+    text: str,
+    best: tuple[int, int],
+    *,
+    chunk_id: str = "c1",
+    doc_id: str = "d1",
+    title: str = "A title",
+    labels: tuple[str, ...] = ("4",),
+    score: float = 0.5,
+) -> Hit:
+    """A hit on a one-chunk document of `text` printed on pages `labels` (from physical page 4)."""
+    chunk = Chunk(
+        chunk_id=chunk_id,
+        doc_id=doc_id,
+        title=title,
+        heading="Intro",
+        text=text,
+        start=0,
+        end=len(text),
+        page_start=4,
+        page_end=4 + len(labels) - 1,
+        page_labels=labels,
+    )
+    return Hit(chunk=chunk, score=score, dense_rank=1, bm25_rank=1, dense_score=score, best_sentence=best)
+
+
 class ListSearcher:
     """Returns fixed hits and records the queries it was asked: isolates answering from retrieval."""
 
@@ -64,5 +90,11 @@ class ListSearcher:
         self.queries.append(query)
         return [h for h in self.hits if not doc_ids or h.chunk.doc_id in doc_ids][:k]
 
+    model = "minilm"
+    embedder = None  # no model: the refusal's background contrast is neutral
+
     def documents(self) -> list[Document]:
         return self.docs
+
+    def knows(self, word: str) -> bool:
+        return True

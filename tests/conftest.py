@@ -24,3 +24,11 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("MHQA_"):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """An empty corpus folder."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    return folder

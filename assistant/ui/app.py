@@ -1,6 +1,6 @@
 """The Gradio web app (Ask, Search, Library): the only module that imports gradio.
 
-It wires widgets to AppService and renders with app_logic; no search or answering logic lives here.
+It wires widgets to AppService and renders with assistant.ui.render; no search or answering logic lives here.
 """
 
 from __future__ import annotations
@@ -13,10 +13,13 @@ from typing import Any
 
 import gradio as gr
 
-from assistant import app_logic as al
-from assistant.app_service import AppService, max_bytes, read_upload
+from assistant.export import answer_to_dict, hits_csv, hits_markdown
 from assistant.settings import Settings
+from assistant.ui import render as al
+from assistant.ui.service import AppService
+from index.hit import hit_to_json
 from ingest.errors import MhqaError
+from ingest.upload import read_upload
 
 log = logging.getLogger(__name__)
 
@@ -168,11 +171,7 @@ def _answer_json(service: AppService, question: str) -> dict[str, Any]:
         answer = service.ask(question)
     except MhqaError as exc:
         raise _fail(exc) from exc
-    return {
-        "text": answer.text,
-        "refused": answer.refused,
-        "citations": [[c.n, c.chunk_id, c.quote] for c in answer.citations],
-    }
+    return answer_to_dict(answer)
 
 
 def _search_tab(service: AppService, docs: list[Any]) -> tuple[gr.Dropdown, gr.Dropdown]:
@@ -239,20 +238,12 @@ def _search_tab(service: AppService, docs: list[Any]) -> tuple[gr.Dropdown, gr.D
     def search_api(
         query: str, k: int = 5, doc_ids: list[str] | None = None, mode: str = "hybrid"
     ) -> list[Any]:
-        """Ranked passages as JSON (chunk id, doc id, score, best sentence): for scripts and the load test."""
+        """Ranked passages in the JSON form of `mhqa search --json`: for scripts and the load test."""
         try:
             hits = service.search(query, k=int(k), doc_ids=tuple(doc_ids) if doc_ids else None, mode=mode)
         except MhqaError as exc:
             raise _fail(exc) from exc
-        return [
-            {
-                "chunk_id": h.chunk.chunk_id,
-                "doc_id": h.chunk.doc_id,
-                "score": h.score,
-                "best_sentence": h.best_sentence_text,
-            }
-            for h in hits
-        ]
+        return [hit_to_json(h) for h in hits]
 
     gr.api(search_api, api_name="search")
 
@@ -267,7 +258,7 @@ def _search_tab(service: AppService, docs: list[Any]) -> tuple[gr.Dropdown, gr.D
 
 def _export_hits(query: str, hits: list[Any], fmt: str, years: dict[str, str]) -> str:
     """Write the results list to a temporary file Gradio serves for download."""
-    text = al.hits_csv(hits, years) if fmt == "CSV" else al.hits_markdown(query, hits, years)
+    text = hits_csv(hits, years) if fmt == "CSV" else hits_markdown(query, hits, years)
     suffix = ".csv" if fmt == "CSV" else ".md"
     with tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", prefix="mhqa-search-", suffix=suffix, delete=False
@@ -304,7 +295,7 @@ def _library_tab(
             name = getattr(item, "orig_name", None) or path.name
             try:
                 result = service.save_upload(
-                    read_upload(path, max_bytes(service.settings)), name, replace=allow_replace
+                    read_upload(path, service.settings.max_file_bytes), name, replace=allow_replace
                 )
             except MhqaError as exc:
                 raise _fail(exc) from exc
@@ -349,7 +340,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
     demo.launch(
         server_name=host,
         server_port=port,
-        max_file_size=max_bytes(settings),
+        max_file_size=settings.max_file_bytes,
         css=CSS,
         theme=theme,
         show_error=False,

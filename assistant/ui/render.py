@@ -8,18 +8,16 @@ Every piece of untrusted text (document text, titles, questions, file names) goe
 from __future__ import annotations
 
 import html
-import os
 import re
-import tempfile
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 from assistant.answer_types import Answer, Citation
+from assistant.export import citation_line
+from assistant.text import page_text
 from index.hit import Hit
 from ingest.document import DocumentMeta
-from ingest.errors import MhqaError
 
 ANY_YEAR = "any year"
 MB = 1024 * 1024
@@ -69,13 +67,6 @@ def find_span(text: str, quote: str) -> tuple[int, int] | None:
     return None if at < 0 else (at, at + len(quote))
 
 
-def page_text(labels: Sequence[str]) -> str:
-    """'p. 4' or 'pp. 4–5' from printed page labels."""
-    if not labels:
-        return ""
-    if len(labels) == 1 or labels[0] == labels[-1]:
-        return f"p. {labels[0]}"
-    return f"pp. {labels[0]}–{labels[-1]}"
 
 
 def source_id(n: int) -> str:
@@ -141,7 +132,7 @@ def render_citation(citation: Citation, hit: Hit | None) -> str:
         source_id(citation.n),
         f"[{citation.n}]",
         citation.title,
-        page_text(citation.page_labels),
+        page_text(citation.pages, citation.page_labels),
         heading,
         passage,
         score,
@@ -166,12 +157,6 @@ def render_sources(answer: Answer | None, hits_by_chunk: dict[str, Hit] | None =
     return '<div class="mhqa-empty">No passage in the documents is close to this question.</div>'
 
 
-def citation_line(hit: Hit, years: dict[str, str] | None = None) -> str:
-    """A plain-text citation to paste into a brief: title (year), pages: "sentence"."""
-    year = (years or {}).get(hit.chunk.doc_id, "")
-    title = f"{hit.chunk.title} ({year})" if year else hit.chunk.title
-    sentence = " ".join(hit.best_sentence_text.split())
-    return f'{title}, {page_text(hit.chunk.page_labels)}: "{sentence}"'
 
 
 def render_hits(
@@ -191,7 +176,7 @@ def render_hits(
                 f"mhqa-hit-{rank}",
                 f"#{rank}",
                 hit.chunk.title,
-                page_text(hit.chunk.page_labels),
+                page_text(hit.chunk.pages, hit.chunk.page_labels),
                 hit.chunk.heading,
                 highlight(hit.chunk.text, hit.best_sentence),
                 hit.score,
@@ -301,137 +286,21 @@ def _skipped_text(item: Any) -> str:
     return str(item)
 
 
-@dataclass(frozen=True, slots=True)
-class SavedUpload:
-    path: Path
-    replaced: bool
 
 
-def save_upload(
-    data: bytes,
-    name: str,
-    corpus_dir: Path,
-    *,
-    replace: bool,
-    max_bytes: int,
-    safe_name: Callable[[str], str],
-    detect_format: Callable[[bytes, str], str],
-) -> SavedUpload:
-    """Check an uploaded file and write it into the corpus folder; raises MhqaError with a one-line reason.
-
-    The name is made safe by `safe_name` (no folders, traversal, NUL or reserved names) and the type is
-    checked from the bytes by `detect_format`. A file whose document id (stem) already exists is only
-    replaced when `replace` is set, and only when it is the same file name, so two files never claim one id.
-    """
-    if len(data) > max_bytes:
-        raise MhqaError(
-            f"{escape_plain(name)}: {len(data) / MB:.1f} MB is over the {max_bytes / MB:g} MB limit"
-        )
-    if not data:
-        raise MhqaError(f"{escape_plain(name)}: the file is empty")
-    safe = safe_name(name)
-    detect_format(data, Path(safe).suffix.lower())
-    corpus_dir = corpus_dir.resolve()
-    target = (corpus_dir / safe).resolve()
-    if target.parent != corpus_dir:  # belt and braces: safe_name must never yield a path elsewhere
-        raise MhqaError(f"{escape_plain(name)}: not a plain file name")
-    stem = target.stem.lower()
-    clash = [
-        p
-        for p in corpus_dir.iterdir()
-        if p.is_file() and p.stem.lower() == stem and p.name != target.name and not p.name.endswith(".json")
-    ]
-    if clash:
-        raise MhqaError(
-            f"{safe}: document id '{target.stem}' is already used by {clash[0].name}; rename the file"
-        )
-    existed = target.exists()
-    if existed and not replace:
-        raise MhqaError(f"{safe} already exists in the corpus; tick 'replace existing file' to replace it")
-    # Write beside the target and rename, so a rebuild never reads a half-written file.
-    fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=corpus_dir)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise MhqaError(f"{safe}: cannot write into {corpus_dir}: {exc.strerror}") from exc
-    return SavedUpload(path=target, replaced=existed)
 
 
-def escape_plain(name: str) -> str:
-    """A user-given name shortened and stripped of control characters for one-line messages."""
-    cleaned = "".join(ch if ch.isprintable() else "?" for ch in name)
-    return cleaned if len(cleaned) <= 80 else cleaned[:77] + "..."
 
 
-HIT_CSV_COLUMNS = (
-    "rank",
-    "score",
-    "title",
-    "year",
-    "doc_id",
-    "pages",
-    "page_labels",
-    "heading",
-    "best_sentence",
-    "passage",
-    "chunk_id",
-)
 
 
-def _hit_fields(rank: int, hit: Hit, years: dict[str, str]) -> list[str]:
-    c = hit.chunk
-    return [
-        str(rank),
-        f"{hit.score:.4f}",
-        c.title,
-        years.get(c.doc_id, ""),
-        c.doc_id,
-        "-".join(map(str, (c.page_start, c.page_end) if c.page_end > c.page_start else (c.page_start,))),
-        "|".join(c.page_labels),
-        c.heading,
-        " ".join(hit.best_sentence_text.split()),
-        " ".join(c.text.split()),
-        c.chunk_id,
-    ]
 
 
-def hits_csv(hits: Sequence[Hit], years: dict[str, str] | None = None) -> str:
-    """The search results as CSV; cells a spreadsheet would run as formulas are quoted with a leading '."""
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HIT_CSV_COLUMNS)
-    for rank, hit in enumerate(hits, 1):
-        writer.writerow([_cell(v) for v in _hit_fields(rank, hit, years or {})])
-    return out.getvalue()
 
 
-def _cell(value: str) -> str:
-    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        try:
-            float(value)
-        except ValueError:
-            return "'" + value
-    return value
 
 
-def hits_markdown(query: str, hits: Sequence[Hit], years: dict[str, str] | None = None) -> str:
-    """The search results as a Markdown list: citation line, then the passage quoted."""
-    lines = [f"# Search results: {_md(query)}", ""]
-    for rank, hit in enumerate(hits, 1):
-        lines.append(f"{rank}. {_md(citation_line(hit, years))} (score {hit.score:.3f})")
-        lines.append(f"   > {_md(' '.join(hit.chunk.text.split()))}")
-        lines.append("")
-    return "\n".join(lines)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 
 
-def _md(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", text)

@@ -1,7 +1,7 @@
 """What the web app does, without the widgets: one shared Searcher for every session, asking,
 searching, saving uploads and rebuilding the index under a lock while queries keep being served.
 
-The Gradio module (assistant/app.py) only wires widgets to these methods.
+The Gradio module (assistant/ui/app.py) only wires widgets to these methods.
 """
 
 from __future__ import annotations
@@ -10,22 +10,18 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from assistant.answer_types import Answer
-from assistant.app_logic import SavedUpload, save_upload
+from assistant.errors import RebuildBusyError
 from assistant.settings import Settings
 from index.hit import Hit
 from ingest.errors import MhqaError
+from ingest.upload import SavedUpload, save_upload
 
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int, int], None]
-
-
-class RebuildBusyError(MhqaError):
-    """A second rebuild was asked for while one is running."""
 
 
 @dataclass(slots=True)
@@ -50,7 +46,7 @@ class AppService:
             settings.corpus_dir,
             settings.index_dir,
             settings.embedding_model,
-            max_file_bytes=max_bytes(settings),
+            max_file_bytes=settings.max_file_bytes,
             progress=terminal_progress,
             embedder=embedder,
         )
@@ -71,7 +67,7 @@ class AppService:
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         """A cited answer (or refusal) to `question`, following up on the previous questions."""
-        from assistant.answer import answer_question
+        from assistant.pipeline import answer_question
 
         if not question.strip():
             raise MhqaError("type a question first")
@@ -95,17 +91,8 @@ class AppService:
 
     def save_upload(self, data: bytes, name: str, *, replace: bool) -> SavedUpload:
         """Check an uploaded file (name, size, type by content) and put it in the corpus folder."""
-        from ingest.upload import detect_format, safe_upload_name
-
-        return save_upload(
-            data,
-            name,
-            self.settings.corpus_dir,
-            replace=replace,
-            max_bytes=max_bytes(self.settings),
-            safe_name=safe_upload_name,
-            detect_format=detect_format,
-        )
+        return save_upload(data, name, self.settings.corpus_dir, replace=replace,
+                           max_bytes=self.settings.max_file_bytes)
 
     def rebuild(self, on_progress: ProgressFn | None = None) -> Any:
         """Incrementally update the index and swap the shared searcher to it; one rebuild at a time.
@@ -121,7 +108,7 @@ class AppService:
                 self.settings.corpus_dir,
                 self.settings.index_dir,
                 self.settings.embedding_model,
-                max_file_bytes=max_bytes(self.settings),
+                max_file_bytes=self.settings.max_file_bytes,
                 progress=False,
                 embedder=self.searcher.embedder,
                 on_progress=on_progress,
@@ -134,16 +121,3 @@ class AppService:
     def year_of(self) -> dict[str, str]:
         """Each document's year by id, for citation lines."""
         return {d.doc_id: d.meta.year for d in self.documents()}
-
-
-def max_bytes(settings: Settings) -> int:
-    return int(settings.max_file_mb * 1024 * 1024)
-
-
-def read_upload(path: str | Path, limit: int) -> bytes:
-    """The bytes of an uploaded temporary file, refusing to read more than `limit` + 1 bytes."""
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(limit + 1)
-    except OSError as exc:
-        raise MhqaError(f"{Path(path).name}: cannot read the upload: {exc.strerror}") from exc

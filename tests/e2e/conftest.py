@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.served import served_app as serve
+from tests.served import served_app as serve
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"

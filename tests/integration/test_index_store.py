@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from index import store
-from index.embed import EmbedderError, verify_weights
+from index.embed import verify_weights
+from index.errors import EmbedderError, IndexStoreError
 from index.store import (
     CHUNKS,
     CURRENT,
@@ -32,7 +33,6 @@ from index.store import (
     write_generation,
 )
 from ingest.document import Chunk, DocumentMeta
-from ingest.errors import IndexStoreError
 
 DIM = 16
 

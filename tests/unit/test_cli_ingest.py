@@ -1,4 +1,4 @@
-"""`mhqa ingest --dry-run`: JSON and summary output, one stderr line per skipped file, exit status 3."""
+"""`mhqa ingest`: JSON and summary output, one stderr line per skipped file, exit status 3."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tests.conftest import CORPUS_DIR
 
 
 def test_json_lists_documents_pages_and_every_chunk_field(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["ingest", "--dry-run", "--json", str(CORPUS_DIR)]) == EXIT_OK
+    assert main(["ingest", "--json", str(CORPUS_DIR)]) == EXIT_OK
     docs = json.loads(capsys.readouterr().out)
     assert [d["doc_id"] for d in docs] == [
         "who-europe-briefing-health-diplomacy-migration",
@@ -32,7 +32,7 @@ def test_json_lists_documents_pages_and_every_chunk_field(capsys: pytest.Capture
 
 
 def test_summary_names_documents_and_counts(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["ingest", "--dry-run", str(CORPUS_DIR)]) == EXIT_OK
+    assert main(["ingest", str(CORPUS_DIR)]) == EXIT_OK
     out = capsys.readouterr().out
     assert "who-tag-health-migration-displacement-2025" in out
     assert out.strip().splitlines()[-1].startswith("2 document(s), ")
@@ -45,7 +45,7 @@ def test_skipped_files_go_to_stderr_one_line_each_and_exit_3(
     shutil.copy(CORPUS_DIR / "who-tag-health-migration-displacement-2025.txt", tmp_path / "tag.txt")
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "table.xlsx").write_bytes(b"PK\x03\x04")
-    assert main(["ingest", "--dry-run", "--json", str(tmp_path)]) == EXIT_SKIPPED
+    assert main(["ingest", "--json", str(tmp_path)]) == EXIT_SKIPPED
     captured = capsys.readouterr()
     assert [d["doc_id"] for d in json.loads(captured.out)] == ["tag"]
     assert captured.err.splitlines() == [
@@ -59,5 +59,5 @@ def test_max_file_mb_setting_applies(
 ) -> None:
     (tmp_path / "big.txt").write_text("Health for all. " * 10_000, encoding="utf-8")
     monkeypatch.setenv("MHQA_MAX_FILE_MB", "0.01")
-    assert main(["ingest", "--dry-run", str(tmp_path)]) == EXIT_SKIPPED
+    assert main(["ingest", str(tmp_path)]) == EXIT_SKIPPED
     assert "big.txt: file is 0.153 MB, over the 0.01 MB limit (max_file_mb)" in capsys.readouterr().err

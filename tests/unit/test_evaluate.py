@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.evaluate import (
+from evaluation.evaluate import (
     EvalError,
     EvalReport,
     Question,
@@ -214,8 +214,8 @@ def test_report_prints_markdown_tables_and_json_numbers() -> None:
 
 
 def test_comparison_with_a_model_that_cannot_load_is_skipped_with_a_note(tmp_path: Path) -> None:
-    from assistant.evaluate import compare_model
     from assistant.settings import Settings
+    from evaluation.evaluate import compare_model
 
     settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
     rows, notes = compare_model(settings, [_q("a")], str(tmp_path / "no-such-model"))

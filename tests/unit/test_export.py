@@ -8,12 +8,13 @@ import json
 
 import pytest
 
-from assistant.answer import extractive_answer, refusal
 from assistant.answer_types import Answer
-from assistant.export import answer_to_dict, page_text, render
+from assistant.compose import extractive_answer, refusal
+from assistant.errors import AnswerError
+from assistant.export import HIT_CSV_COLUMNS, answer_to_dict, hits_csv, hits_markdown, render
+from assistant.text import page_text
 from ingest.document import DocumentMeta
-from ingest.errors import AnswerError
-from tests.answer_helpers import make_chunk, make_document, make_hit
+from tests.answer_helpers import make_chunk, make_document, make_hit, text_hit
 
 DOC = make_document("tag-2025", ["The chair, Munir Merali, said: costs rose 5% & more. "
                                   "Another fact is here."], title="TAG {launch} news")
@@ -23,7 +24,7 @@ META = {"tag-2025": DocumentMeta(title="TAG {launch} news", publisher="WHO, Gene
 
 def answer() -> Answer:
     hit = make_hit(make_chunk(DOC, 0, len(DOC.text)), (0.9, 0.85))
-    return extractive_answer("Who chairs the group?", [hit], {"tag-2025": DOC})
+    return extractive_answer("Who chairs the group?", [hit])
 
 
 def test_json_has_the_documented_keys_and_carries_the_batch_id() -> None:
@@ -32,7 +33,9 @@ def test_json_has_the_documented_keys_and_carries_the_batch_id() -> None:
     assert list(out)[:6] == ["id", "question", "answer", "refused", "citations", "related"]
     assert out["id"] == "q7" and out["refused"] is False
     assert set(out["citations"][0]) == {"n", "chunk_id", "doc_id", "title", "pages", "page_labels", "quote"}
-    assert set(out["related"][0]) == {"chunk_id", "doc_id", "title", "pages", "page_labels", "score", "text"}
+    # a related passage has the one JSON form of a hit, the same as `mhqa search --json`
+    assert set(out["related"][0]) == {"chunk_id", "doc_id", "title", "pages", "page_labels", "score", "text",
+                                      "best_sentence"}
     assert out["citations"][0]["quote"] in DOC.text
 
 
@@ -45,7 +48,7 @@ def test_text_lists_numbered_sources_with_page_and_quote() -> None:
 def test_a_quote_that_opens_a_quotation_is_not_wrapped_in_a_second_pair_of_quotes() -> None:
     doc = make_document("tag-2025", ["\u201cOur commitment is to equity for all people,\u201d Dr Severoni said."])
     hit = make_hit(make_chunk(doc, 0, len(doc.text)), (0.9,))
-    text = render(extractive_answer("What is the commitment?", [hit], {"tag-2025": doc}), "text")
+    text = render(extractive_answer("What is the commitment?", [hit]), "text")
     assert "    \u201cOur commitment is to equity for all people,\u201d Dr Severoni said.\n" in text
     assert "\u201c\u201c" not in text
 
@@ -90,3 +93,16 @@ def test_page_text_shows_the_physical_page_when_the_label_differs() -> None:
 def test_unknown_format_is_an_answer_error() -> None:
     with pytest.raises(AnswerError, match="unknown format"):
         render(answer(), "docx")
+
+
+def test_hits_export_as_csv_and_markdown_keeps_every_result() -> None:
+    import csv
+    import io
+
+    hits = [text_hit("=HYPERLINK(1) first. Second.", (0, 19), doc_id="a"), text_hit("Other *text*.", (0, 13))]
+    rows = list(csv.reader(io.StringIO(hits_csv(hits, {"a": "2019"}))))
+    assert rows[0] == list(HIT_CSV_COLUMNS) and len(rows) == 3
+    assert rows[1][8].startswith("'=HYPERLINK")  # a formula from a document never runs in a spreadsheet
+    assert rows[1][3] == "2019"
+    md = hits_markdown("q", hits)
+    assert md.count("\n1. ") == 1 and "\n2. " in md and "\\*text\\*" in md

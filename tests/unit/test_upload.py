@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from ingest.errors import IngestError
-from ingest.upload import detect_format, safe_upload_name
+from ingest import upload
+from ingest.errors import IngestError, MhqaError
+from ingest.upload import detect_format, safe_upload_name, save_upload
 from tests import pdf_fixtures
 
 
@@ -73,3 +76,48 @@ def test_detect_format_accepts_matching_content() -> None:
 def test_detect_format_refuses_mismatched_content(data: bytes, suffix: str, message: str) -> None:
     with pytest.raises(IngestError, match=message):
         detect_format(data, suffix)
+
+
+def save(corpus: Path, name: str, data: bytes = b"text", replace: bool = False, max_bytes: int = 100) -> Path:
+    return save_upload(data, name, corpus, replace=replace, max_bytes=max_bytes).path
+
+
+def test_upload_is_written_into_the_corpus_without_leftovers(corpus: Path) -> None:
+    path = save(corpus, "note.txt", b"hello")
+    assert path == corpus.resolve() / "note.txt" and path.read_bytes() == b"hello"
+    assert sorted(p.name for p in corpus.iterdir()) == ["note.txt"]
+
+
+def test_upload_never_replaces_a_file_without_confirmation(tmp_path: Path) -> None:
+    save(tmp_path, "note.txt", b"first")
+    with pytest.raises(MhqaError, match="replace existing file"):
+        save(tmp_path, "note.txt", b"second")
+    assert (tmp_path / "note.txt").read_bytes() == b"first"
+    result = save_upload(b"second", "note.txt", tmp_path, replace=True, max_bytes=100)
+    assert result.replaced and (tmp_path / "note.txt").read_bytes() == b"second"
+
+
+def test_upload_refuses_a_second_file_for_the_same_document_id(tmp_path: Path) -> None:
+    save(tmp_path, "report.txt")
+    with pytest.raises(MhqaError, match="already used by report.txt"):
+        save(tmp_path, "report.md", replace=True)
+
+
+def test_upload_refuses_oversize_and_empty_files(corpus: Path) -> None:
+    with pytest.raises(MhqaError, match="over the"):
+        save(corpus, "big.txt", b"x" * 101)
+    with pytest.raises(MhqaError, match="empty"):
+        save(corpus, "empty.txt", b"")
+    assert list(corpus.iterdir()) == []
+
+
+def test_upload_stays_in_the_corpus_even_if_the_name_check_lets_a_path_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    monkeypatch.setattr(upload, "safe_upload_name", lambda name: name)  # a name check that fails open
+
+    with pytest.raises(MhqaError, match="not a plain file name"):
+        save_upload(b"x", "../escape.txt", corpus, replace=True, max_bytes=100)
+    assert not (tmp_path / "escape.txt").exists()
