@@ -9,6 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from assistant.settings import Settings, load_settings
 from ingest.errors import MhqaError
@@ -43,6 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    _add_document_commands(sub, common)
+    _add_query_commands(sub, common)
+    _add_app_commands(sub, common)
+    return parser
+
+
+def _add_document_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """`ingest` and `index`: what is read from the corpus, and the index built from it."""
     p = sub.add_parser("ingest", parents=[common], help="load, clean and chunk documents (nothing is written)",
                        description="Load, clean and chunk documents and print what would be indexed.")
     p.add_argument("paths", nargs="+", type=Path, help="files or folders (PDF, TXT, MD, HTML)")
@@ -57,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(handler=_cmd_index)
 
+
+def _add_query_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """`search` and `ask`: passages, or a cited answer."""
     p = sub.add_parser("search", parents=[common], help="find the passages that match a query (no answer)",
                        description="Hybrid (dense + BM25) search over the index.")
     p.add_argument("query", nargs="?", help="the query (omit with --batch)")
@@ -83,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, help="write to this file instead of standard output")
     p.set_defaults(handler=_cmd_ask)
 
+
+def _add_app_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """`serve` (the web app) and `eval` (quality on a labelled question set)."""
     p = sub.add_parser("serve", parents=[common], help="start the web app", description="Start the Gradio web app.")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
@@ -96,8 +111,6 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: a temporary folder; the index of --index-dir is never touched)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=_cmd_eval)
-
-    return parser
 
 
 # Each handler below belongs to one piece of work; keep them thin: parse, call one function, print.

@@ -17,7 +17,7 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from assistant.answer_types import Answer, Citation
+from assistant.answer_types import Answer
 from assistant.citations import cite, enforce_citations
 from assistant.compose import REFUSAL_TEXT, refusal
 from assistant.errors import GeneratorError
@@ -159,8 +159,20 @@ def _best_quote(hit: Hit, claim: str) -> tuple[int, int]:
     return s, e
 
 
-def check_generated(
-    question: str, reply: str, hits: Sequence[Hit]) -> Answer:
+def _markers(sentence: str, n_passages: int) -> tuple[list[int], int]:
+    """The passage numbers a generated sentence cites (1..n_passages), and how many markers pointed elsewhere."""
+    valid: list[int] = []
+    invalid = 0
+    for m in _MARKER.finditer(sentence):
+        for p in (int(x) for x in m.group(1).split(",")):
+            if 1 <= p <= n_passages:
+                valid.append(p)
+            else:
+                invalid += 1
+    return valid, invalid
+
+
+def check_generated(question: str, reply: str, hits: Sequence[Hit]) -> Answer:
     """Turn a model reply into a checked Answer: valid markers renumbered to citations, bad ones removed,
     uncited sentences marked, quotes verified."""
     reply = reply.strip()
@@ -171,15 +183,8 @@ def check_generated(
     removed = uncited = 0
     out: list[str] = []
     for sentence in (m.group(0).strip() for m in _SENTENCE.finditer(reply)):
-        if not sentence:
-            continue
-        passages: list[int] = []
-        for m in _MARKER.finditer(sentence):
-            for p in (int(x) for x in m.group(1).split(",")):
-                if 1 <= p <= len(hits):
-                    passages.append(p)
-                else:
-                    removed += 1
+        passages, invalid = _markers(sentence, len(hits))
+        removed += invalid
         body = _MARKER.sub("", sentence).strip()
         if not body:
             continue
@@ -187,16 +192,11 @@ def check_generated(
             uncited += 1
             out.append(f"{body} {UNCITED}")
             continue
-        markers = []
-        for p in dict.fromkeys(passages):
+        for p in passages:
             numbering.setdefault(p, len(numbering) + 1)
             claims.setdefault(p, body)
-            markers.append(f"[{numbering[p]}]")
-        out.append(f"{body} {''.join(markers)}")
-    citations: list[Citation] = []
-    for p, n in numbering.items():
-        s, e = _best_quote(hits[p - 1], claims[p])
-        citations.append(cite(n, hits[p - 1], s, e))
+        out.append(f"{body} {''.join(f'[{numbering[p]}]' for p in dict.fromkeys(passages))}")
+    citations = [cite(n, hits[p - 1], *_best_quote(hits[p - 1], claims[p])) for p, n in numbering.items()]
     notices = []
     if uncited:
         notices.append(f"{uncited} sentence(s) cite no passage and are marked {UNCITED}")

@@ -28,6 +28,7 @@ from index.errors import IndexStoreError
 from index.hit import Hit
 from index.rerank import CrossEncoderReranker, sentence_rerank, zscores
 from index.store import DocumentInfo, StoredIndex, current_generation, load_index
+from ingest.document import Chunk
 from ingest.errors import MhqaError
 
 log = logging.getLogger(__name__)
@@ -153,12 +154,7 @@ class Searcher:
         if mode not in MODES:
             raise MhqaError(f"unknown search mode {mode!r}: use one of {', '.join(MODES)}")
         state = self._state  # one generation for the whole query, even if refresh() swaps meanwhile
-        if doc_ids:
-            known = {r.info.doc_id for r in state.manifest.documents}
-            unknown = sorted(set(doc_ids) - known)
-            if unknown:
-                shown = ", ".join(sorted(known)[:8]) + (", ..." if len(known) > 8 else "")
-                raise MhqaError(f"unknown document id {unknown[0]!r}; indexed: {shown}")
+        _check_doc_ids(state, doc_ids)
         if k <= 0 or not query.strip() or not state.chunks:
             return []
         rows = _allowed_rows(state, doc_ids)
@@ -187,23 +183,10 @@ class Searcher:
             ranked = self._rerank(query, state, ranked, chunk_cos, best_cos)
         dense_rank = {row: i for i, (row, _) in enumerate(dense, start=1)}
         bm25_rank = {row: i for i, (row, _) in enumerate(lexical, start=1)}
-        hits = []
-        for row, score in ranked[:k]:
-            chunk = state.chunks[row]
-            sents = sentence_cos[row]
-            best = chunk.sentences[int(np.argmax(sents))] if sents.size else (0, len(chunk.text))
-            hits.append(
-                Hit(
-                    chunk=chunk,
-                    score=float(score),
-                    dense_rank=dense_rank.get(row),
-                    bm25_rank=bm25_rank.get(row),
-                    dense_score=chunk_cos[row],
-                    best_sentence=best,
-                    sentence_scores=tuple(float(s) for s in sents),
-                )
-            )
-        return hits
+        return [
+            _hit(state.chunks[row], score, dense_rank.get(row), bm25_rank.get(row), chunk_cos[row], sentence_cos[row])
+            for row, score in ranked[:k]
+        ]
 
     def _rerank(
         self,
@@ -220,6 +203,26 @@ class Searcher:
             pairs = [(row, s) for (row, _), s in zip(ranked, scores, strict=True)]
             return sorted(pairs, key=lambda item: (-item[1], item[0]))
         return sentence_rerank(ranked, chunk_cos, best_cos)
+
+
+def _check_doc_ids(state: StoredIndex, doc_ids: Sequence[str] | None) -> None:
+    """Refuse a filter naming a document the index does not hold (a typo would silently find nothing)."""
+    if not doc_ids:
+        return
+    known = {r.info.doc_id for r in state.manifest.documents}
+    unknown = sorted(set(doc_ids) - known)
+    if unknown:
+        shown = ", ".join(sorted(known)[:8]) + (", ..." if len(known) > 8 else "")
+        raise MhqaError(f"unknown document id {unknown[0]!r}; indexed: {shown}")
+
+
+def _hit(
+    chunk: Chunk, score: float, dense_rank: int | None, bm25_rank: int | None, chunk_cos: float, sentences: np.ndarray
+) -> Hit:
+    """A hit with its best sentence (the whole chunk when it has no sentences) and every sentence's cosine."""
+    best = chunk.sentences[int(np.argmax(sentences))] if sentences.size else (0, len(chunk.text))
+    return Hit(chunk=chunk, score=float(score), dense_rank=dense_rank, bm25_rank=bm25_rank, dense_score=chunk_cos,
+               best_sentence=best, sentence_scores=tuple(float(s) for s in sentences))
 
 
 def _check_model(index_dir: Path, state: StoredIndex, embedder: Embedder) -> None:
@@ -285,7 +288,7 @@ def read_query_rows(path: Path, error: type[MhqaError] = MhqaError) -> list[tupl
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"{path}: cannot read the batch file ({exc})") from exc
+        raise error(f"{path}: cannot read the file ({exc})") from exc
     rows = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
