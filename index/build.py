@@ -31,12 +31,13 @@ from index.store import (
 )
 from ingest.document import Chunk
 from ingest.errors import IngestError
-from ingest.load import sha256_file, sidecar_path
-from ingest.pipeline import Skipped, find_documents, ingest_one
+from ingest.limits import Limits, as_limits
+from ingest.load import check_file, sha256_file, sidecar_path
+from ingest.pipeline import Skipped, find_documents, ingest_one, real_path
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024
+DEFAULT_MAX_FILE_BYTES = Limits().max_file_bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +103,7 @@ def update_index(
     model: str,
     *,
     rebuild: bool = False,
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    max_file_bytes: Limits | int = DEFAULT_MAX_FILE_BYTES,
     progress: bool = True,
     embedder: Embedder | None = None,
     on_progress: Callable[[int, int], None] | None = None,
@@ -111,6 +112,8 @@ def update_index(
     """Bring the index at `index_dir` up to date with `corpus_dir`; the model loads only if needed.
 
     Holds the index lock for the whole update; a second concurrent update fails with IndexStoreError.
+    `max_file_bytes` is the file-size limit or every ingest `Limits`. A file that is skipped keeps its
+    last indexed version; an update that would leave no document while files were skipped is refused.
     """
     from ingest.chunk import CHUNKER_VERSION
 
@@ -125,7 +128,13 @@ def update_index(
         if reason:
             log.info("full rebuild: %s", reason)
         # a full rebuild re-ingests every file too: the chunker may be what changed
-        scan = _scan(corpus_dir, previous, max_file_bytes, reuse_chunks=not reason)
+        scan = _scan(corpus_dir, previous, as_limits(max_file_bytes), reuse_chunks=not reason)
+        if not scan.docs and scan.skipped:
+            raise IngestError(
+                corpus_dir,
+                f"every one of the {len(scan.skipped)} files was skipped (first: {scan.skipped[0].path}: "
+                f"{scan.skipped[0].reason}); the index was left as it was",
+            )
         before = {r.info.doc_id for r in previous.manifest.documents} if previous else set()
         after = {d.record.info.doc_id for d in scan.docs}
         removed = tuple(sorted(before - after))
@@ -178,44 +187,40 @@ def _previous(
     return previous, rebuild_reason(previous.manifest, model, chunker_version)
 
 
-def _scan(corpus_dir: Path, previous: StoredIndex | None, max_file_bytes: int, *, reuse_chunks: bool = True) -> _Scan:
-    """Each document's chunks: from the previous index when its bytes are unchanged, else ingested."""
+def _scan(corpus_dir: Path, previous: StoredIndex | None, limits: Limits, *, reuse_chunks: bool = True) -> _Scan:
+    """Each document's chunks: from the previous index when its bytes are unchanged, else ingested.
+
+    A file that cannot be read now keeps the version the previous index holds, with a note.
+    """
     scan = _Scan()
     reuse = previous is not None and reuse_chunks
-    old_by_path = {r.info.path: r for r in previous.manifest.documents} if previous and reuse else {}
+    indexed_by_path = {r.info.path: r for r in previous.manifest.documents} if previous else {}
+    old_by_path = indexed_by_path if reuse else {}
     old_by_id = {r.info.doc_id: r for r in previous.manifest.documents} if previous else {}
     old_chunks = {c.chunk_id: c for c in previous.chunks} if previous else {}
+    root = Path(corpus_dir).resolve()
     seen: set[str] = set()
     now = now_iso()
     for path in find_documents([corpus_dir]):
-        key = str(path.resolve())
+        key = str(real_path(path))
         try:
+            check_file(path, limits, root)  # type, size and links before a byte is hashed
             sha, meta_sha = sha256_file(path), sidecar_sha256(path)
-        except OSError as exc:
-            scan.skipped.append(Skipped(str(path), f"cannot read: {exc.strerror}"))
-            continue
-        old = old_by_path.get(key)
-        if old is not None and old.info.sha256 == sha and old.meta_sha256 == meta_sha:
-            record, chunks = old, [old_chunks[c] for c in old.chunk_ids]
-        else:
-            try:
-                document, chunk_list = ingest_one(path, max_file_bytes)
-            except IngestError as exc:
-                scan.skipped.append(Skipped(str(path), exc.reason))
+            old = old_by_path.get(key)
+            if old is not None and old.info.sha256 == sha and old.meta_sha256 == meta_sha:
+                record, chunks = old, [old_chunks[c] for c in old.chunk_ids]
+            else:
+                record, chunks = _ingest(path, limits, root, key, meta_sha, now)
+        except (IngestError, OSError) as exc:
+            reason = exc.reason if isinstance(exc, IngestError) else f"cannot read: {exc.strerror}"
+            kept = indexed_by_path.get(key)
+            if kept is not None and kept.info.doc_id not in seen:
+                reason += f"; still serving the version indexed on {kept.info.changed[:10]}"
+                record, chunks = kept, [old_chunks[c] for c in kept.chunk_ids]
+            else:
+                scan.skipped.append(Skipped(str(path), reason))
                 continue
-            chunks = list(chunk_list)
-            info = DocumentInfo(
-                doc_id=document.doc_id,
-                title=document.title,
-                meta=document.meta,
-                path=key,
-                sha256=document.sha256,
-                pages=len(document.pages),
-                chunks=len(chunks),
-                added=now,
-                changed=now,
-            )
-            record = DocRecord(info, meta_sha, tuple(c.chunk_id for c in chunks))
+            scan.skipped.append(Skipped(str(path), reason))
         doc_id = record.info.doc_id
         if doc_id in seen:
             scan.skipped.append(Skipped(str(path), f"another file already has the document id {doc_id!r}"))
@@ -233,6 +238,23 @@ def _scan(corpus_dir: Path, previous: StoredIndex | None, max_file_bytes: int, *
         scan.docs.append(_Doc(record, chunks, status))
     scan.docs.sort(key=lambda d: d.record.info.doc_id)
     return scan
+
+
+def _ingest(path: Path, limits: Limits, root: Path, key: str, meta_sha: str, now: str) -> tuple[DocRecord, list[Chunk]]:
+    document, chunk_list = ingest_one(path, limits, root)
+    chunks = list(chunk_list)
+    info = DocumentInfo(
+        doc_id=document.doc_id,
+        title=document.title,
+        meta=document.meta,
+        path=key,
+        sha256=document.sha256,
+        pages=len(document.pages),
+        chunks=len(chunks),
+        added=now,
+        changed=now,
+    )
+    return DocRecord(info, meta_sha, tuple(c.chunk_id for c in chunks)), chunks
 
 
 def _keep_dates(record: DocRecord, added: str, changed: str) -> DocRecord:

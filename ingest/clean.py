@@ -196,17 +196,19 @@ def strip_running_lines(pages: Sequence[str], edge: int = 2) -> list[str]:
     counts: Counter[str] = Counter()
     for lines in split:
         content = [ln for ln in lines if ln.strip()]
-        counts.update({_line_key(ln) for ln in content[:edge] + content[-edge:]})
+        if len(content) > 1:  # a page's only line is its text: a header or footer runs above or below text
+            counts.update({_line_key(ln) for ln in content[:edge] + content[-edge:]})
     threshold = max(2, (len(pages) + 1) // 2)
     repeated = {key for key, n in counts.items() if n >= threshold and len(pages) >= 2}
     out = []
     for lines in split:
         idx = [i for i, ln in enumerate(lines) if ln.strip()]
         edges = set(idx[:edge] + idx[-edge:])
+        only = len(idx) == 1
         kept = [
             ln
             for i, ln in enumerate(lines)
-            if i not in edges or not (_is_running(ln, repeated) or _PAGE_NUMBER.match(ln.strip()))
+            if i not in edges or not ((not only and _is_running(ln, repeated)) or _PAGE_NUMBER.match(ln.strip()))
         ]
         out.append("\n".join(kept))
     return out

@@ -24,3 +24,7 @@ class IngestError(MhqaError):
 
 class UploadError(MhqaError):
     """An uploaded file cannot go into the corpus (too big, empty, a name clash, cannot be written)."""
+
+
+class QueryError(MhqaError):
+    """A question or search query that is not text, empty or over a limit: says which and by how much."""

@@ -11,12 +11,14 @@ import json
 import logging
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
 from ingest.clean import clean_pages
 from ingest.document import Document, DocumentMeta, Page
 from ingest.errors import IngestError
+from ingest.limits import MIB, Limits, as_limits, over
 from ingest.markup import html_to_text, markdown_to_text
 
 log = logging.getLogger(__name__)
@@ -24,7 +26,15 @@ log = logging.getLogger(__name__)
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".pdf", ".txt", ".md", ".html", ".htm")
 SIDECAR_SUFFIX = ".meta.json"
 _MAX_CHAOS = 0.1
-MB = 1024 * 1024  # Settings.max_file_mb is in MiB: Settings.max_file_bytes = max_file_mb * MB
+MB = MIB  # Settings.max_file_mb is in MiB: Settings.max_file_bytes = max_file_mb * MB
+DEFAULT_LIMITS = Limits()
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
 
 
 def sha256_file(path: Path) -> str:
@@ -40,48 +50,80 @@ def sidecar_path(path: Path) -> Path:
     return path.with_name(path.name + SIDECAR_SUFFIX)
 
 
-def check_file(path: Path, max_file_bytes: int) -> int:
-    """Type and size checks from the name and os.stat alone, before a byte is read; returns the size."""
+def check_file(path: Path, limits: Limits | int, root: Path | None = None) -> int:
+    """Type and size checks from the name and os.stat alone, before a byte is read; returns the size.
+
+    With `root` (the corpus folder), a file whose real path, links resolved, lies outside it is refused.
+    """
+    max_file_bytes = as_limits(limits).max_file_bytes
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         shown = suffix or "(no extension)"
         raise IngestError(path, f"unsupported file type {shown}; supported: {' '.join(SUPPORTED_SUFFIXES)}")
     try:
-        size = os.stat(path).st_size
+        if root is not None and not path.resolve(strict=True).is_relative_to(root.resolve()):
+            raise IngestError(path, "a link to a file outside the corpus folder: not read")
+        info = os.stat(path)
+    except RuntimeError as exc:  # Path.resolve on a link loop (Python 3.11)
+        raise IngestError(path, "a loop of symbolic links") from exc
     except OSError as exc:
         raise IngestError(path, f"cannot read file: {exc.strerror or exc}") from exc
-    if not path.is_file():
-        raise IngestError(path, "not a regular file")
-    if size > max_file_bytes:
-        mb, limit = size / MB, max_file_bytes / MB
-        raise IngestError(path, f"file is {mb:.3g} MB, over the {limit:.3g} MB limit (max_file_mb)")
-    if size == 0:
+    return _check_stat(path, info, max_file_bytes)
+
+
+def _check_stat(path: Path, info: os.stat_result, max_file_bytes: int) -> int:
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((name for test, name in _KINDS if test(info.st_mode)), "a special file")
+        raise IngestError(path, f"not a regular file ({kind})")
+    if info.st_size > max_file_bytes:
+        raise IngestError(path, over("file", info.st_size / MIB, max_file_bytes / MIB, "max_file_mb", " MB"))
+    if info.st_size == 0:
         raise IngestError(path, "empty file")
-    return size
+    return info.st_size
 
 
-def load_document(path: Path, max_file_bytes: int) -> Document:
-    """Read, clean and describe one file; raises IngestError with a one-line reason on any bad input."""
-    path = Path(path)
-    check_file(path, max_file_bytes)
+def read_regular_file(path: Path, max_file_bytes: int) -> bytes:
+    """The bytes of a regular file, checked again on the open descriptor (the file may have been
+    swapped for a pipe since `check_file`): opening without blocking never hangs on a pipe."""
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise IngestError(path, f"cannot read file: {exc.strerror or exc}") from exc
-    return document_from_bytes(path, data)
+    with os.fdopen(fd, "rb") as fh:
+        _check_stat(path, os.fstat(fd), max_file_bytes)
+        try:
+            data = fh.read(max_file_bytes + 1)
+        except OSError as exc:
+            raise IngestError(path, f"cannot read file: {exc.strerror or exc}") from exc
+    if len(data) > max_file_bytes:  # the file grew after it was checked
+        raise IngestError(path, over("file", len(data) / MIB, max_file_bytes / MIB, "max_file_mb", " MB"))
+    return data
 
 
-def document_from_bytes(path: Path, data: bytes) -> Document:
+def load_document(path: Path, limits: Limits | int, root: Path | None = None) -> Document:
+    """Read, clean and describe one file; raises IngestError with a one-line reason on any bad input.
+
+    `limits` bounds the work (a bare int is the file-size limit); `root` confines links to the corpus.
+    """
+    path = Path(path)
+    limits = as_limits(limits)
+    check_file(path, limits, root)
+    return document_from_bytes(path, read_regular_file(path, limits.max_file_bytes), limits)
+
+
+def document_from_bytes(path: Path, data: bytes, limits: Limits | int = DEFAULT_LIMITS) -> Document:
     """The part of loading after the read: decode, extract pages, clean, attach metadata."""
+    limits = as_limits(limits)
     suffix = path.suffix.lower()
     if not data:
         raise IngestError(path, "empty file")
     own_title = ""  # the PDF's info title or the HTML <title>
     labels: list[str] | None = None
     if suffix == ".pdf":
-        pages, labels, own_title = _pdf_pages(path, data)
+        pages, labels, own_title = _pdf_pages(path, data, limits)
     else:
         text = decode_text(path, data)
+        _check_text_size(path, len(text), limits)  # before any parser sees it: bounds their work
         if suffix == ".md":
             text = markdown_to_text(text)
         elif suffix in (".html", ".htm"):
@@ -100,7 +142,7 @@ def document_from_bytes(path: Path, data: bytes) -> Document:
         doc_id=path.stem,
         path=str(path),
         sha256=hashlib.sha256(data).hexdigest(),
-        meta=read_meta(path, fallback_title=own_title),
+        meta=read_meta(path, fallback_title=own_title, limits=limits),
         text=cleaned.text,
         pages=page_objs,
     )
@@ -111,19 +153,37 @@ def _title_from_name(path: Path) -> str:
     return (words[:1].upper() + words[1:]) if words else path.name
 
 
-def read_meta(path: Path, fallback_title: str = "") -> DocumentMeta:
-    """Sidecar `<file>.meta.json` if present, else the PDF/HTML title, else a title from the file name."""
+def _check_text_size(path: Path, chars: int, limits: Limits) -> None:
+    if chars > limits.max_text_chars:
+        raise IngestError(path, over("text", chars, limits.max_text_chars, "max_text_chars", " characters"))
+
+
+def read_meta(path: Path, fallback_title: str = "", limits: Limits | int = DEFAULT_LIMITS) -> DocumentMeta:
+    """Sidecar `<file>.meta.json` if present, else the PDF/HTML title, else a title from the file name.
+
+    A title longer than `max_title_chars` is refused: every chunk of the document carries it.
+    """
+    limits = as_limits(limits)
     sidecar = sidecar_path(path)
     raw: dict[str, Any] = {}
-    if sidecar.is_file():
+    if os.path.lexists(sidecar):
         try:
-            loaded = json.loads(sidecar.read_text(encoding="utf-8"))
+            size = os.stat(sidecar).st_size
+            if not sidecar.is_file():
+                raise IngestError(path, f"bad metadata sidecar {sidecar.name}: not a regular file")
+            if size > limits.max_sidecar_bytes:
+                reason = over("it", size / 1024, limits.max_sidecar_bytes / 1024, "max_sidecar_kb", " KB")
+                raise IngestError(path, f"bad metadata sidecar {sidecar.name}: {reason}")
+            loaded = json.loads(sidecar.read_bytes().decode("utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise IngestError(path, f"bad metadata sidecar {sidecar.name}: {exc}") from exc
         if not isinstance(loaded, dict):
             raise IngestError(path, f"bad metadata sidecar {sidecar.name}: expected a JSON object")
         raw = loaded
     title = str(raw.get("title") or fallback_title or _title_from_name(path)).strip()
+    if len(title) > limits.max_title_chars:
+        reason = over("the title", len(title), limits.max_title_chars, "max_title_chars", " characters")
+        raise IngestError(path, reason)
     url = raw.get("url")
     return DocumentMeta(
         title=title,
@@ -177,8 +237,12 @@ def _guess_decode(path: Path | str, data: bytes) -> str:
     return str(chosen)
 
 
-def _pdf_pages(path: Path, data: bytes) -> tuple[list[str], list[str], str]:
-    """Per-page raw text, printed page labels and the info-dictionary title of a PDF."""
+def _pdf_pages(path: Path, data: bytes, limits: Limits) -> tuple[list[str], list[str], str]:
+    """Per-page raw text, printed page labels and the info-dictionary title of a PDF.
+
+    Each page's content stream is decoded and measured before its text is extracted: extraction
+    costs in proportion to it, and a small file can inflate to gigabytes (pages may share a stream).
+    """
     from pypdf import PdfReader
 
     if b"%PDF-" not in data[:1024]:
@@ -195,11 +259,21 @@ def _pdf_pages(path: Path, data: bytes) -> tuple[list[str], list[str], str]:
     if n_pages == 0:
         raise IngestError(path, "PDF has no pages")
     pages: list[str] = []
+    decoded = 0
     for i in range(n_pages):
         try:
-            pages.append(reader.pages[i].extract_text() or "")
+            page = reader.pages[i]
+            contents = page.get_contents()
+            size = len(contents.get_data()) if contents is not None else 0
+        except Exception as exc:
+            raise IngestError(path, f"cannot read page {i + 1} ({type(exc).__name__}: {exc})") from exc
+        decoded += size
+        _check_decoded(path, i + 1, size, decoded, limits)
+        try:
+            pages.append(page.extract_text() or "")
         except Exception as exc:
             raise IngestError(path, f"cannot extract text of page {i + 1} ({type(exc).__name__}: {exc})") from exc
+    _check_text_size(path, sum(map(len, pages)), limits)
     try:
         labels = [str(label) for label in reader.page_labels]
     except Exception:  # a damaged /PageLabels tree must not lose the text: fall back to numbers
@@ -216,6 +290,15 @@ def _pdf_pages(path: Path, data: bytes) -> tuple[list[str], list[str], str]:
     if empty and empty < n_pages:
         log.warning("%s: %d of %d pages have no text layer (scanned?); they cannot be cited", path, empty, n_pages)
     return pages, labels, title if _plausible_title(title) else ""
+
+
+def _check_decoded(path: Path, number: int, page_bytes: int, total_bytes: int, limits: Limits) -> None:
+    if page_bytes > limits.max_pdf_page_bytes:
+        what = f"page {number}'s decoded content"
+        raise IngestError(path, over(what, page_bytes / MIB, limits.max_pdf_page_bytes / MIB, "max_pdf_page_mb", " MB"))
+    if total_bytes > limits.max_pdf_bytes:
+        what = f"the decoded content of pages 1-{number}"
+        raise IngestError(path, over(what, total_bytes / MIB, limits.max_pdf_bytes / MIB, "max_pdf_mb", " MB"))
 
 
 def _plausible_title(title: str) -> bool:

@@ -39,7 +39,8 @@ class _TextExtractor(HTMLParser):
         self.skip_tag = ""
         self.skip_count = 0
         self.in_title = False
-        self.title = ""
+        # pieces, joined once: `self.title += data` copies the title so far each time (quadratic)
+        self.title: list[str] = []
 
     def _skips(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
         if tag in _VOID:
@@ -80,7 +81,7 @@ class _TextExtractor(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if self.in_title:
-            self.title += data
+            self.title.append(data)
         elif not self.skip_tag:
             # Inside a block, source line breaks are just spaces.
             self.parts.append(re.sub(r"\s+", " ", data))
@@ -93,7 +94,7 @@ def html_to_text(html: str) -> tuple[str, str]:
     parser.close()
     text = "".join(parser.parts)
     text = "\n".join(line.strip() for line in text.split("\n"))
-    return re.sub(r"\n{3,}", "\n\n", text).strip(), re.sub(r"\s+", " ", parser.title).strip()
+    return re.sub(r"\n{3,}", "\n\n", text).strip(), re.sub(r"\s+", " ", "".join(parser.title)).strip()
 
 
 # Bounded repetitions and [ \t] (never \s) in line patterns keep every pattern near-linear on hostile

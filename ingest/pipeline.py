@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 from ingest.chunk import chunk_document
 from ingest.document import Chunk, Document, chunk_to_json
 from ingest.errors import IngestError
+from ingest.limits import Limits, as_limits, over
 from ingest.load import SIDECAR_SUFFIX, load_document
 
 log = logging.getLogger(__name__)
@@ -32,12 +34,19 @@ class IngestResult:
     skipped: tuple[Skipped, ...]
 
 
-def _walk(folder: Path) -> Iterable[Path]:
+def _walk(folder: Path, root: Path, visited: set[Path]) -> Iterable[Path]:
+    """Files under `folder`; a folder is entered once (links back up never loop) and only when it lies
+    inside `root` once links are resolved. Linked files are checked when they are loaded."""
     for child in sorted(folder.iterdir()):
         if child.name.startswith("."):
             continue  # hidden files and folders (.git, .DS_Store, editor swap files)
         if child.is_dir():
-            yield from _walk(child)
+            real = real_path(child)
+            if real in visited or not real.is_relative_to(root):
+                log.info("not entering %s: a link to a folder already walked or outside %s", child, root)
+                continue
+            visited.add(real)
+            yield from _walk(child, root, visited)
         elif child.name.endswith(SIDECAR_SUFFIX) or child.name.lower() in _FOLDER_NOTES:
             continue
         else:
@@ -50,45 +59,73 @@ def find_documents(paths: Sequence[Path]) -> list[Path]:
     Files of unsupported types are returned so that `ingest_paths` reports them as skipped; a path
     named explicitly is always returned, even if missing, for the same reason.
     """
-    found: list[Path] = []
+    return [path for path, _root in find_documents_in(paths)]
+
+
+def find_documents_in(paths: Sequence[Path]) -> list[tuple[Path, Path | None]]:
+    """`find_documents` with the folder each file was found in (None for a file named explicitly):
+    a file found in a folder must lie inside it once links are resolved."""
+    found: list[tuple[Path, Path | None]] = []
     seen: set[Path] = set()
     for path in map(Path, paths):
-        candidates = _walk(path) if path.is_dir() else [path]
+        root = path.resolve() if path.is_dir() else None
+        candidates = _walk(path, root, {root}) if root is not None else [path]
         for candidate in candidates:
-            key = candidate.resolve()
+            key = real_path(candidate)
             if key not in seen:
                 seen.add(key)
-                found.append(candidate)
+                found.append((candidate, root))
     return found
 
 
-def ingest_one(path: Path, max_file_bytes: int) -> tuple[Document, list[Chunk]]:
+def real_path(path: Path) -> Path:
+    """The path with links resolved; a loop of links resolves to itself (loading refuses it)."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        return path.absolute()
+
+
+def ingest_one(path: Path, limits: Limits | int, root: Path | None = None) -> tuple[Document, list[Chunk]]:
     """Load, clean and chunk one file; raises IngestError naming the file and the reason."""
-    doc = load_document(Path(path), max_file_bytes)
+    limits = as_limits(limits)
+    doc = load_document(Path(path), limits, root)
     chunks = chunk_document(doc)
     if not chunks:
         raise IngestError(path, "no text to index after cleaning")
+    texts = len(chunks) + sum(len(c.sentences) for c in chunks)
+    if texts > limits.max_texts:
+        raise IngestError(
+            path,
+            over(
+                f"{len(chunks):,} chunks and their sentences",
+                texts,
+                limits.max_texts,
+                "max_texts_per_file",
+                " texts to embed",
+            ),
+        )
     return doc, chunks
 
 
-def ingest_paths(paths: Sequence[Path], max_file_bytes: int, *, progress: bool = False) -> IngestResult:
+def ingest_paths(paths: Sequence[Path], limits: Limits | int, *, progress: bool = False) -> IngestResult:
     """Ingest every document under `paths`, collecting the files that could not be read as `Skipped`."""
-    files = find_documents(paths)
+    files = find_documents_in(paths)
     documents: list[Document] = []
     chunks: list[Chunk] = []
     skipped: list[Skipped] = []
     by_id: dict[str, str] = {}
-    iterable: Iterable[Path] = files
+    iterable: Iterable[tuple[Path, Path | None]] = files
     if progress:
         from tqdm import tqdm
 
         iterable = tqdm(files, desc="ingest", unit="file")
-    for path in iterable:
-        if not path.exists():
+    for path, root in iterable:
+        if not os.path.lexists(path):
             skipped.append(Skipped(str(path), "no such file or directory"))
             continue
         try:
-            doc, doc_chunks = ingest_one(path, max_file_bytes)
+            doc, doc_chunks = ingest_one(path, limits, root)
         except IngestError as exc:
             log.warning("skipped %s", exc)
             skipped.append(Skipped(str(path), exc.reason))

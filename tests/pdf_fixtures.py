@@ -165,3 +165,41 @@ def write_zero_page_pdf(path: Path) -> Path:
     PdfWriter().write(out)
     path.write_bytes(out.getvalue())
     return path
+
+
+def write_one_line_pages_pdf(path: Path, n_pages: int) -> Path:
+    """`n_pages` pages of one line each that differ only in a number (a slide deck, a form)."""
+    pages = tuple((str(i), (f"Migrants in district {i} reached the clinic.",)) for i in range(1, n_pages + 1))
+    path.write_bytes(_pdf_pages(pages, running=False))
+    return path
+
+
+def write_shared_stream_pdf(path: Path, n_pages: int, inflated_bytes: int) -> Path:
+    """A small PDF whose pages all draw one Flate stream that inflates to `inflated_bytes` (a
+    decompression bomb: spaces compress about a thousandfold)."""
+    import zlib
+
+    content = b"BT /F1 12 Tf 72 720 Td (Shared text of every page.) Tj ET\n"
+    content += b" " * max(0, inflated_bytes - len(content))
+    packed = zlib.compress(content, 9)
+    kids = " ".join(f"{5 + i} 0 R" for i in range(n_pages))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {n_pages} >>".encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        f"<< /Length {len(packed)} /Filter /FlateDecode >>\nstream\n".encode() + packed + b"\nendstream",
+    ]
+    page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+    page += "/Resources << /Font << /F1 3 0 R >> >> >>"
+    objects += [page.encode()] * n_pages
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    path.write_bytes(bytes(out))
+    return path

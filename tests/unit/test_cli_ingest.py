@@ -60,4 +60,4 @@ def test_max_file_mb_setting_applies(
     (tmp_path / "big.txt").write_text("Health for all. " * 10_000, encoding="utf-8")
     monkeypatch.setenv("MHQA_MAX_FILE_MB", "0.01")
     assert main(["ingest", str(tmp_path)]) == EXIT_SKIPPED
-    assert "big.txt: file is 0.153 MB, over the 0.01 MB limit (max_file_mb)" in capsys.readouterr().err
+    assert "big.txt: file is 0.153 MB, over the limit of 0.01 MB (max_file_mb)" in capsys.readouterr().err

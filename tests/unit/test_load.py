@@ -202,7 +202,7 @@ def test_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path, monk
         raise AssertionError("read before the size check")
 
     monkeypatch.setattr(Path, "read_bytes", no_read)
-    assert _refusal(path, limit=1024) == "file is 0.00477 MB, over the 0.000977 MB limit (max_file_mb)"
+    assert _refusal(path, limit=1024) == "file is 0.00477 MB, over the limit of 0.000977 MB (max_file_mb)"
 
 
 def test_zero_page_pdf_is_refused(tmp_path: Path) -> None:
