@@ -11,7 +11,8 @@ from typing import Any
 
 from ingest.document import DocumentMeta
 
-SCHEMA_VERSION = 1
+# 2: the manifest records the sha256 of every file of its generation (older ones cannot be verified)
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class Manifest:
     n_sentences: int
     documents: tuple[DocRecord, ...]
     file_sizes: tuple[tuple[str, int], ...] = ()  # (file name, bytes): detects truncated files
+    file_sha256: tuple[tuple[str, str], ...] = ()  # (file name, hex digest): detects same-size damage
 
 
 def now_iso() -> str:
@@ -67,6 +69,7 @@ def manifest_to_json(m: Manifest) -> dict[str, Any]:
         "n_chunks": m.n_chunks,
         "n_sentences": m.n_sentences,
         "file_sizes": dict(m.file_sizes),
+        "file_sha256": dict(m.file_sha256),
         "documents": [
             {**asdict(r.info), "meta_sha256": r.meta_sha256, "chunk_ids": list(r.chunk_ids)} for r in m.documents
         ],
@@ -100,4 +103,5 @@ def manifest_from_json(data: dict[str, Any]) -> Manifest:
         n_sentences=int(data["n_sentences"]),
         documents=tuple(docs),
         file_sizes=tuple((str(k), int(v)) for k, v in data["file_sizes"].items()),
+        file_sha256=tuple((str(k), str(v)) for k, v in data.get("file_sha256", {}).items()),
     )

@@ -4,7 +4,8 @@ Layout of `index_dir`:
     .lock                       fcntl lock held by the one running `mhqa index` (holds its pid)
     CURRENT                     the id of the live generation, replaced with os.replace after fsync
     generations/<id>/           one complete, self-describing index:
-        manifest.json           schema, model, dimension, chunker version, documents, counts, file sizes
+        manifest.json           schema, model, dimension, chunker version, documents, counts, and the
+                                size and sha256 of every other file (checked once when loaded)
         chunks.jsonl            one Chunk a line, in row order (row = FAISS id)
         vectors.npy             (chunks, dim) float32 unit vectors
         sentences.npy           (sentences, dim) float32 unit vectors, chunk by chunk, sentence by sentence
@@ -46,6 +47,7 @@ from index.manifest import (
     now_iso,
 )
 from ingest.document import Chunk, chunk_from_json, chunk_to_json
+from ingest.load import sha256_file
 
 # Re-exported: callers read DocumentInfo and friends from here, where the index directory lives.
 __all__ = [
@@ -198,7 +200,8 @@ def write_generation(
         write_bm25(tmp / BM25_DIR, chunks)
         files = sorted(p for p in tmp.rglob("*") if p.is_file())
         sizes = tuple((p.relative_to(tmp).as_posix(), p.stat().st_size) for p in files)
-        manifest = replace(manifest, faiss_kind=kind, file_sizes=sizes, created=now_iso())
+        digests = tuple((p.relative_to(tmp).as_posix(), sha256_file(p)) for p in files)
+        manifest = replace(manifest, faiss_kind=kind, file_sizes=sizes, file_sha256=digests, created=now_iso())
         _write_text(tmp / MANIFEST, json.dumps(manifest_to_json(manifest), ensure_ascii=False, indent=1))
         _fsync_tree(tmp)
         os.rename(tmp, final)
@@ -289,12 +292,7 @@ def _load_generation(index_dir: Path, gen_id: str, searchable: bool) -> StoredIn
         raise _damaged(index_dir, f"{MANIFEST} is not a valid manifest ({type(exc).__name__}: {exc})") from exc
     if manifest.schema != SCHEMA_VERSION:
         raise _damaged(index_dir, f"schema version {manifest.schema}, this mhqa reads {SCHEMA_VERSION}")
-    for name, size in manifest.file_sizes:
-        path = gen / name
-        if not path.is_file():
-            raise _damaged(index_dir, f"{name} is missing")
-        if path.stat().st_size != size:
-            raise _damaged(index_dir, f"{name} has {path.stat().st_size} bytes, the manifest says {size}")
+    _verify_files(index_dir, gen, manifest)
     try:
         lines = (gen / CHUNKS).read_text(encoding="utf-8").splitlines()
         chunks = tuple(chunk_from_json(json.loads(line)) for line in lines)
@@ -313,6 +311,26 @@ def _load_generation(index_dir: Path, gen_id: str, searchable: bool) -> StoredIn
     faiss_index = _load_faiss(index_dir, gen / FAISS, manifest)
     bm25 = _load_bm25(index_dir, gen / BM25_DIR) if chunks else None
     return StoredIndex(gen_id, manifest, chunks, vectors, sentence_vectors, offsets, faiss_index, bm25)
+
+
+def _verify_files(index_dir: Path, gen: Path, manifest: Manifest) -> None:
+    """Every file the manifest lists is there with its size and sha256 (all of them, even those this
+    load does not read: `mhqa index` must find a damaged FAISS or BM25 file and rebuild it)."""
+    if {name for name, _ in manifest.file_sizes} != {name for name, _ in manifest.file_sha256}:
+        raise _damaged(index_dir, f"{MANIFEST} does not list a checksum for every file")
+    digests = dict(manifest.file_sha256)
+    for name, size in manifest.file_sizes:
+        path = gen / name
+        if not path.is_file():
+            raise _damaged(index_dir, f"{name} is missing")
+        if path.stat().st_size != size:
+            raise _damaged(index_dir, f"{name} has {path.stat().st_size} bytes, the manifest says {size}")
+        try:
+            digest = sha256_file(path)
+        except OSError as exc:
+            raise _damaged(index_dir, f"{name} cannot be read ({exc.strerror})") from exc
+        if digest != digests[name]:
+            raise _damaged(index_dir, f"{name} does not match its checksum (changed on disk since it was written)")
 
 
 def _check_counts(

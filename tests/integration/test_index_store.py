@@ -33,6 +33,7 @@ from index.store import (
     write_generation,
 )
 from ingest.document import Chunk, DocumentMeta
+from ingest.load import sha256_file
 
 DIM = 16
 
@@ -189,7 +190,8 @@ def test_vectors_of_the_wrong_shape_are_reported(tmp_path: Path) -> None:
     gen = live_dir(tmp_path)
     np.save(gen / VECTORS, unit_rows(3), allow_pickle=False)
     data = json.loads((gen / MANIFEST).read_text())
-    data["file_sizes"][VECTORS] = (gen / VECTORS).stat().st_size
+    data["file_sizes"][VECTORS] = (gen / VECTORS).stat().st_size  # a consistent manifest: the shape check
+    data["file_sha256"][VECTORS] = sha256_file(gen / VECTORS)  # is what must catch it
     (gen / MANIFEST).write_text(json.dumps(data))
     with pytest.raises(IndexStoreError, match=r"vectors\.npy has shape \(3, 16\), expected \(2, 16\)"):
         load_index(tmp_path)

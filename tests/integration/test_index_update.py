@@ -16,6 +16,7 @@ from index.embed import Embedder, load_embedder
 from index.errors import EmbedderError, IndexStoreError
 from index.search import Searcher
 from ingest.document import Chunk, Document
+from ingest.limits import Limits
 
 pytestmark = pytest.mark.slow
 
@@ -140,9 +141,9 @@ def test_chunker_version_change_re_chunks_and_re_embeds_every_document(
     ingested: list[str] = []
     real_ingest_one = index.build.ingest_one
 
-    def counting_ingest_one(path: Path, max_file_bytes: int) -> tuple[Document, list[Chunk]]:
+    def counting_ingest_one(path: Path, limits: Limits, root: Path | None = None) -> tuple[Document, list[Chunk]]:
         ingested.append(path.name)
-        return real_ingest_one(path, max_file_bytes)
+        return real_ingest_one(path, limits, root)
 
     monkeypatch.setattr(index.build, "ingest_one", counting_ingest_one)
     update_index(corpus, index_dir, "minilm", embedder=embedder, progress=False)
