@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.settings import Settings, load_settings
+from assistant.settings import Settings, ingest_limits, load_settings, query_limits
+from assistant.unexpected import for_terminal, report_unexpected
 from ingest.errors import MhqaError
 
 EXIT_OK = 0
@@ -121,11 +122,13 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     from ingest.pipeline import ingest_paths, result_to_json, summarize
 
-    result = ingest_paths(args.paths, settings.max_file_bytes, progress=sys.stderr.isatty())
-    out = json.dumps(result_to_json(result), ensure_ascii=False, indent=1) if args.json else summarize(result)
-    print(out)
+    result = ingest_paths(args.paths, ingest_limits(settings), progress=sys.stderr.isatty())
+    if args.json:
+        print(json.dumps(result_to_json(result), ensure_ascii=False, indent=1))
+    else:
+        print("\n".join(for_terminal(line) for line in summarize(result).split("\n")))
     for skip in result.skipped:
-        print(f"mhqa: skipped {skip.path}: {skip.reason}", file=sys.stderr)
+        print(f"mhqa: skipped {for_terminal(skip.path)}: {for_terminal(skip.reason)}", file=sys.stderr)
     return EXIT_SKIPPED if result.skipped else EXIT_OK
 
 
@@ -136,10 +139,10 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
     summary = update_index(
         settings.corpus_dir, settings.index_dir, settings.embedding_model, rebuild=args.rebuild,
-        max_file_bytes=settings.max_file_bytes,
+        max_file_bytes=ingest_limits(settings),
     )
     for skipped in summary.skipped:
-        print(f"mhqa: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+        print(f"mhqa: skipped {for_terminal(skipped.path)}: {for_terminal(skipped.reason)}", file=sys.stderr)
     print(json.dumps(summary_to_json(summary), ensure_ascii=False) if args.json else format_summary(summary))
     return EXIT_SKIPPED if summary.skipped else EXIT_OK
 
@@ -153,14 +156,18 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
     if (args.query is None) == (args.batch is None):
         raise MhqaError("give either a query or --batch FILE.jsonl")
+    from ingest.query import clean_query
+
+    limits = query_limits(settings)
     batch = read_batch(args.batch) if args.batch else [(None, args.query)]
+    batch = [(qid, clean_query(query, limits, "query")) for qid, query in batch]
     searcher = Searcher.open(settings.index_dir, reranker=settings.reranker)
     for qid, query in batch:
         hits = searcher.search(query, args.k, doc_ids=args.doc, mode=args.mode, rerank=args.rerank)
         if args.batch or args.json:
             head = {"id": qid} if args.batch else {}
             out = {**head, "query": query, "hits": [hit_to_json(h) for h in hits]}
-            print(json.dumps(out, ensure_ascii=False))
+            print(json.dumps(out, ensure_ascii=False), flush=True)
         else:
             print(render_hits_text(hits))
     return EXIT_OK
@@ -175,23 +182,28 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
     if (args.question is None) == (args.batch is None):
         raise MhqaError("ask needs a question or --batch FILE.jsonl (not both)")
-    batch = read_batch(args.batch) if args.batch else []
+    batch = read_batch(args.batch, query_limits(settings)) if args.batch else []
     searcher = Searcher.open(settings.index_dir, reranker=settings.reranker)
     options = {"k": args.k, "doc_ids": args.doc, "generator": settings.generator, "settings": settings}
-    if batch:
-        text = "".join(json.dumps(answer_to_dict(answer_question(searcher, b.q, history=b.history, **options),
-                                                 id=b.id), ensure_ascii=False) + "\n" for b in batch)
-    else:
-        answer = answer_question(searcher, args.question, **options)
-        fmt = "json" if args.json else args.format
-        text = render(answer, fmt, metadata_of(searcher) if fmt in ("markdown", "csv", "bibtex") else None)
-    if args.output:
-        try:
-            args.output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise MhqaError(f"{args.output}: cannot write ({exc.strerror})") from exc
-    else:
-        sys.stdout.write(text)
+    try:
+        out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    except OSError as exc:
+        raise MhqaError(f"{args.output}: cannot write ({exc.strerror})") from exc
+    try:
+        if batch:  # one line per answer as soon as it is ready: an error later loses none of them
+            for b in batch:
+                answer = answer_question(searcher, b.q, history=b.history, **options)
+                out.write(json.dumps(answer_to_dict(answer, id=b.id), ensure_ascii=False) + "\n")
+                out.flush()
+        else:
+            answer = answer_question(searcher, args.question, **options)
+            fmt = "json" if args.json else args.format
+            out.write(render(answer, fmt, metadata_of(searcher) if fmt in ("markdown", "csv", "bibtex") else None))
+    except OSError as exc:
+        raise MhqaError(f"{args.output or 'standard output'}: cannot write ({exc.strerror})") from exc
+    finally:
+        if out is not sys.stdout:
+            out.close()
     return EXIT_OK
 
 
@@ -217,20 +229,23 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    settings = load_settings(
-        index_dir=getattr(args, "index_dir", None),
-        embedding_model=getattr(args, "embedding_model", None),
-        corpus_dir=getattr(args, "corpus", None),
-        generator=getattr(args, "generator", None),
-    )
     try:
+        settings = load_settings(
+            index_dir=getattr(args, "index_dir", None),
+            embedding_model=getattr(args, "embedding_model", None),
+            corpus_dir=getattr(args, "corpus", None),
+            generator=getattr(args, "generator", None),
+        )
         return int(args.handler(args, settings))
     except MhqaError as exc:
-        print(f"mhqa: error: {exc}", file=sys.stderr)
+        print(f"mhqa: error: {for_terminal(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("mhqa: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug or an unforeseen input: one line here, the trace in the error log
+        print(f"mhqa: error: {report_unexpected(exc, f'mhqa {args.command}')}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

