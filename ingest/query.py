@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.errors import QueryError
+from ingest.limits import over
 
 # Bidirectional embeddings, overrides and isolates, and the byte-order mark: they reorder or hide
 # text on screen and mean nothing to search.
@@ -40,7 +41,7 @@ def clean_query(text: object, limits: QueryLimits = QueryLimits(), what: str = "
         raise QueryError(f"the {what} must be text, not {type(text).__name__}")
     text = text.strip()
     if len(text) > limits.max_chars:  # checked before any per-character work
-        raise QueryError(_over(what, len(text), limits.max_chars, "characters", "max_question_chars"))
+        raise QueryError(over(f"the {what}", len(text), limits.max_chars, "max_question_chars", " characters"))
     text = normalise_text(text)
     if not text:
         raise QueryError(f"the {what} is empty")
@@ -48,14 +49,10 @@ def clean_query(text: object, limits: QueryLimits = QueryLimits(), what: str = "
 
     pieces = count_word_pieces([text])[0]
     if pieces > limits.max_pieces:
-        raise QueryError(_over(what, pieces, limits.max_pieces, "word pieces", "max_question_pieces"))
+        raise QueryError(over(f"the {what}", pieces, limits.max_pieces, "max_question_pieces", " word pieces"))
     return text
 
 
 def clean_history(history: Sequence[object], limits: QueryLimits = QueryLimits()) -> tuple[str, ...]:  # noqa: B008
     """The last `max_turns` earlier questions of a conversation, each cleaned like a question."""
     return tuple(clean_query(turn, limits, "earlier question") for turn in list(history)[-limits.max_turns :])
-
-
-def _over(what: str, value: int, limit: int, unit: str, setting: str) -> str:
-    return f"the {what} is {value:,} {unit}, over the {limit:,} limit ({setting}); shorten it"

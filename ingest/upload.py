@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.errors import IngestError, UploadError
-from ingest.load import MB, SUPPORTED_SUFFIXES, decode_text
+from ingest.load import MB, SUPPORTED_SUFFIXES, decode_text, sidecar_path
 
 _WINDOWS_RESERVED = frozenset(
     ["con", "prn", "aux", "nul", "clock$"] + [f"com{i}" for i in range(10)] + [f"lpt{i}" for i in range(10)]
@@ -128,6 +128,12 @@ def save_upload(
     existed = target.exists()
     if existed and not replace:
         raise UploadError(f"{safe} already exists in the corpus; tick 'replace existing file' to replace it")
+    if existed and sidecar_path(target).exists():
+        # Its title, publisher and date describe the file on disk: new text would be cited under them.
+        raise UploadError(
+            f"{safe} has curated metadata ({sidecar_path(target).name}) that would be shown over the new text; "
+            "replace it in the corpus folder, with its metadata, instead of through the app"
+        )
     # Write beside the target and rename, so a rebuild never reads a half-written file.
     fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=corpus_dir)
     try:

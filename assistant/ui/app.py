@@ -5,11 +5,14 @@ It wires widgets to AppService and renders with assistant.ui.render; no search o
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import gradio as gr
 
@@ -17,6 +20,7 @@ from assistant.export import answer_to_dict, hits_csv, hits_markdown
 from assistant.settings import Settings
 from assistant.ui import render as al
 from assistant.ui.service import AppService
+from assistant.unexpected import report_unexpected
 from index.hit import hit_to_json
 from ingest.errors import MhqaError
 from ingest.upload import read_upload
@@ -88,10 +92,47 @@ def _fail(exc: MhqaError) -> gr.Error:
     return gr.Error(html.escape(str(exc), quote=False), print_exception=False)
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+# Files Gradio serves (uploads, exports) are deleted after this long: (how often to look, how old).
+CACHE_LIFETIME_S = (3600, 3600)
+
+
+def _handler(fn: F) -> F:
+    """Every handler and API function: an MhqaError is its one line; anything else is one line too
+    (never Gradio's bare "Error"), with the trace in the error log (assistant.unexpected)."""
+
+    @functools.wraps(fn)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except MhqaError as exc:
+            raise _fail(exc) from exc
+        except Exception as exc:
+            line = report_unexpected(exc, f"the app's {fn.__name__}")
+            raise gr.Error(html.escape(line, quote=False), print_exception=False) from exc
+
+    return wrapped  # type: ignore[return-value]
+
+
+def _received_upload(item: Any) -> Path:
+    """The path of a file this server received, never a path a client made up (a hand-made call can
+    send any FileData): it must lie in Gradio's upload folder."""
+    from gradio.utils import get_upload_folder
+
+    path = Path(str(getattr(item, "path", None) or getattr(item, "name", item))).resolve()
+    if not path.is_relative_to(Path(get_upload_folder()).resolve()):
+        raise MhqaError(f"{path.name}: not a file uploaded to this app")
+    return path
+
+
 def build_app(service: AppService) -> gr.Blocks:
     """The Blocks UI over one shared service (so every session sees the same index)."""
     docs = service.documents()
-    with gr.Blocks(title="mhqa — WHO refugee and migrant health", analytics_enabled=False) as demo:
+    with gr.Blocks(
+        title="mhqa — WHO refugee and migrant health", analytics_enabled=False, delete_cache=CACHE_LIFETIME_S
+    ) as demo:
         gr.Markdown("## mhqa: cited answers from WHO documents on refugee and migrant health")
         about = gr.HTML(al.about_line(docs, service.model_name), elem_id="mhqa-about")
         with gr.Tabs():
@@ -100,9 +141,27 @@ def build_app(service: AppService) -> gr.Blocks:
             with gr.Tab("Search", id="search"):
                 doc_filter, year_filter = _search_tab(service, docs)
             with gr.Tab("Library", id="library"):
-                _library_tab(service, about, doc_filter, year_filter)
+                table = _library_tab(service, about, doc_filter, year_filter)
+
+        @_handler
+        def current_library() -> tuple[Any, ...]:
+            """What every new page shows: the index as it is now, not as it was when the server started."""
+            return _library_views(service)
+
+        demo.load(current_library, None, [table, about, doc_filter, year_filter], api_visibility="private")
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=256)
     return demo
+
+
+def _library_views(service: AppService) -> tuple[Any, ...]:
+    """The library table, the about line and the two filters' choices for the live index."""
+    documents = service.documents()
+    return (
+        al.library_html(documents),
+        al.about_line(documents, service.model_name),
+        gr.Dropdown(choices=al.doc_choices(documents)),
+        gr.Dropdown(choices=al.year_choices(documents)),
+    )
 
 
 def _ask_tab(service: AppService) -> None:
@@ -133,11 +192,9 @@ def _ask_tab(service: AppService) -> None:
             gr.Markdown("**Sources**")
             sources = gr.HTML(al.render_sources(None), elem_id="mhqa-sources")
 
+    @_handler
     def chat_turn(text: str, messages: list[dict[str, Any]], previous: list[str]) -> tuple[Any, ...]:
-        try:
-            answer = service.ask(text, previous)
-        except MhqaError as exc:
-            raise _fail(exc) from exc
+        answer = service.ask(text, previous)
         messages = [
             *messages,
             {"role": "user", "content": al.render_question(text)},
@@ -153,6 +210,7 @@ def _ask_tab(service: AppService) -> None:
             api_visibility="private",
         )
 
+    @_handler
     def ask_api(question: str) -> dict[str, Any]:
         """The answer as JSON, without the chat state: for scripts and the load test (gradio_client)."""
         return _answer_json(service, question)
@@ -167,11 +225,7 @@ def _ask_tab(service: AppService) -> None:
 
 
 def _answer_json(service: AppService, question: str) -> dict[str, Any]:
-    try:
-        answer = service.ask(question)
-    except MhqaError as exc:
-        raise _fail(exc) from exc
-    return answer_to_dict(answer)
+    return answer_to_dict(service.ask(question))
 
 
 def _search_tab(service: AppService, docs: list[Any]) -> tuple[gr.Dropdown, gr.Dropdown]:
@@ -218,16 +272,12 @@ def _search_tab(service: AppService, docs: list[Any]) -> tuple[gr.Dropdown, gr.D
             label="Download", elem_id="mhqa-export-file", interactive=False, min_width=200, visible=False
         )
 
+    @_handler
     def show_results(
         text: str, chosen: list[str] | None, year: str | None, n: float, how: str
     ) -> tuple[str, Any]:
         documents = service.documents()
-        try:
-            hits = service.search(
-                text, k=int(n), doc_ids=al.filter_doc_ids(documents, chosen, year), mode=how
-            )
-        except MhqaError as exc:
-            raise _fail(exc) from exc
+        hits = service.search(text, k=int(n), doc_ids=al.filter_doc_ids(documents, chosen, year), mode=how)
         years = {d.doc_id: d.meta.year for d in documents}
         return al.render_hits(hits, years=years), hits
 
@@ -235,18 +285,17 @@ def _search_tab(service: AppService, docs: list[Any]) -> tuple[gr.Dropdown, gr.D
     for event in (search_button.click, query.submit):
         event(show_results, inputs, [results, hits_state], api_visibility="private")
 
+    @_handler
     def search_api(
         query: str, k: int = 5, doc_ids: list[str] | None = None, mode: str = "hybrid"
     ) -> list[Any]:
         """Ranked passages in the JSON form of `mhqa search --json`: for scripts and the load test."""
-        try:
-            hits = service.search(query, k=int(k), doc_ids=tuple(doc_ids) if doc_ids else None, mode=mode)
-        except MhqaError as exc:
-            raise _fail(exc) from exc
+        hits = service.search(query, k=int(k), doc_ids=tuple(doc_ids) if doc_ids else None, mode=mode)
         return [hit_to_json(h) for h in hits]
 
     gr.api(search_api, api_name="search")
 
+    @_handler
     def export(text: str, hits: list[Any], fmt: str) -> Any:
         if not hits:
             raise gr.Error("run a search first: there are no results to export", print_exception=False)
@@ -260,8 +309,13 @@ def _export_hits(query: str, hits: list[Any], fmt: str, years: dict[str, str]) -
     """Write the results list to a temporary file Gradio serves for download."""
     text = hits_csv(hits, years) if fmt == "CSV" else hits_markdown(query, hits, years)
     suffix = ".csv" if fmt == "CSV" else ".md"
+    folder = Path(tempfile.gettempdir()) / "mhqa-exports"
+    folder.mkdir(exist_ok=True)
+    for old in folder.glob("mhqa-search-*"):  # Gradio serves a copy: the original is soon garbage
+        if time.time() - old.stat().st_mtime > CACHE_LIFETIME_S[1]:
+            old.unlink(missing_ok=True)
     with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", prefix="mhqa-search-", suffix=suffix, delete=False
+        "w", encoding="utf-8", prefix="mhqa-search-", suffix=suffix, delete=False, dir=folder
     ) as fh:
         fh.write(text)
     return fh.name
@@ -269,7 +323,7 @@ def _export_hits(query: str, hits: list[Any], fmt: str, years: dict[str, str]) -
 
 def _library_tab(
     service: AppService, about: gr.HTML, doc_filter: gr.Dropdown, year_filter: gr.Dropdown
-) -> None:
+) -> gr.HTML:
     gr.Markdown("**Indexed documents**")
     table = gr.HTML(al.library_html(service.documents()), elem_id="mhqa-library")
     with gr.Row():
@@ -286,38 +340,29 @@ def _library_tab(
             rebuild_button = gr.Button("Rebuild index", variant="primary", elem_id="mhqa-rebuild")
             status = gr.HTML("", elem_id="mhqa-status")
 
+    @_handler
     def save(paths: list[Any] | None, allow_replace: bool) -> tuple[str, None]:
         if not paths:
             raise gr.Error("choose a file to add first", print_exception=False)
         saved = []
         for item in paths:
-            path = Path(str(getattr(item, "name", item)))
+            path = _received_upload(item)
             name = getattr(item, "orig_name", None) or path.name
             try:
-                result = service.save_upload(
-                    read_upload(path, service.settings.max_file_bytes), name, replace=allow_replace
-                )
-            except MhqaError as exc:
-                raise _fail(exc) from exc
+                data = read_upload(path, service.settings.max_file_bytes)
+            finally:
+                path.unlink(missing_ok=True)  # the upload's temporary copy: the corpus keeps its own
+            result = service.save_upload(data, str(name), replace=bool(allow_replace))
             saved.append(f"{'replaced' if result.replaced else 'added'} {result.path.name}")
         return al.escape_text("; ".join(saved) + ". Press 'Rebuild index' to make it searchable."), None
 
     save_button.click(save, [files, replace], [status, files], api_visibility="private")
 
+    @_handler
     def rebuild(progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 (gradio's idiom)
         progress(0, desc="Reading the corpus")
-        try:
-            summary = service.rebuild(lambda done, total: progress((done, total), desc="Embedding passages"))
-        except MhqaError as exc:
-            raise _fail(exc) from exc
-        documents = service.documents()
-        return (
-            al.escape_text(al.summary_text(summary)),
-            al.library_html(documents),
-            al.about_line(documents, service.model_name),
-            gr.Dropdown(choices=al.doc_choices(documents)),
-            gr.Dropdown(choices=al.year_choices(documents)),
-        )
+        summary = service.rebuild(lambda done, total: progress((done, total), desc="Embedding passages"))
+        return (al.escape_text(al.summary_text(summary)), *_library_views(service))
 
     rebuild_button.click(
         rebuild,
@@ -327,6 +372,7 @@ def _library_tab(
         concurrency_limit=1,
         concurrency_id="rebuild",
     )
+    return table
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from assistant.answer_types import Answer
 from assistant.errors import RebuildBusyError
-from assistant.settings import Settings, ingest_limits
+from assistant.settings import Settings, ingest_limits, query_limits
 from index.hit import Hit
 from ingest.errors import MhqaError
 from ingest.upload import SavedUpload, save_upload
@@ -22,6 +22,7 @@ from ingest.upload import SavedUpload, save_upload
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int, int], None]
+LIBRARY_ACTIONS = ("add", "replace", "rebuild")
 
 
 @dataclass(slots=True)
@@ -69,7 +70,7 @@ class AppService:
         """A cited answer (or refusal) to `question`, following up on the previous questions."""
         from assistant.pipeline import answer_question
 
-        if not question.strip():
+        if not isinstance(question, str) or not question.strip():
             raise MhqaError("type a question first")
         return answer_question(
             self.searcher,
@@ -83,14 +84,28 @@ class AppService:
         self, query: str, *, k: int = 5, doc_ids: tuple[str, ...] | None = None, mode: str = "hybrid"
     ) -> list[Hit]:
         """Ranked passages; `doc_ids=()` (a filter nothing matches) gives no passages rather than all."""
-        if not query.strip():
+        from ingest.query import clean_query
+
+        if not isinstance(query, str) or not query.strip():
             raise MhqaError("type a query first")
+        query = clean_query(query, query_limits(self.settings), "query")  # bounded before the model sees it
         if doc_ids is not None and not doc_ids:
             return []
         return list(self.searcher.search(query, k=k, doc_ids=list(doc_ids) if doc_ids else None, mode=mode))
 
+    def check_library_change(self, action: str) -> None:
+        """The one server-side gate of every action that changes the library ("add", "replace",
+        "rebuild"), called by each handler whatever the client sent: the web page, or a hand-made
+        /gradio_api/queue/join call to a handler the page never shows. Sign-in (issue 16) goes here."""
+        if action not in LIBRARY_ACTIONS:
+            raise MhqaError(f"unknown library action {action!r}")
+
     def save_upload(self, data: bytes, name: str, *, replace: bool) -> SavedUpload:
-        """Check an uploaded file (name, size, type by content) and put it in the corpus folder."""
+        """Check an uploaded file (name, size, type by content) and put it in the corpus folder.
+
+        A replacement is re-checked here, never trusted from the client: the file must exist and have
+        no curated metadata (ingest.upload.save_upload)."""
+        self.check_library_change("replace" if replace else "add")
         return save_upload(data, name, self.settings.corpus_dir, replace=replace,
                            max_bytes=self.settings.max_file_bytes)
 
@@ -101,6 +116,7 @@ class AppService:
         """
         from index.build import update_index
 
+        self.check_library_change("rebuild")
         if not self._rebuild_lock.acquire(blocking=False):
             raise RebuildBusyError("a rebuild is already running; wait for it to finish")
         try:
