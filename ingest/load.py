@@ -233,7 +233,7 @@ def _guess_decode(path: Path | str, data: bytes) -> str:
     # the usual legacy encoding of English/French/Spanish documents) wins a near tie.
     western = [m for m in matches if "cp1252" in m.could_be_from_charset]
     chosen = western[0] if western and western[0].chaos <= matches[0].chaos + 0.1 else matches[0]
-    log.info("%s: decoded as %s", path, chosen.encoding)
+    log.info("%r: decoded as %s", str(path), chosen.encoding)
     return str(chosen)
 
 
@@ -277,7 +277,7 @@ def _pdf_pages(path: Path, data: bytes, limits: Limits) -> tuple[list[str], list
     try:
         labels = [str(label) for label in reader.page_labels]
     except Exception:  # a damaged /PageLabels tree must not lose the text: fall back to numbers
-        log.warning("%s: unreadable page labels, using page numbers", path)
+        log.warning("%r: unreadable page labels, using page numbers", str(path))
         labels = [str(i + 1) for i in range(n_pages)]
     if len(labels) != n_pages:
         labels = [str(i + 1) for i in range(n_pages)]
@@ -288,7 +288,7 @@ def _pdf_pages(path: Path, data: bytes, limits: Limits) -> tuple[list[str], list
         title = ""
     empty = sum(1 for p in pages if not p.strip())
     if empty and empty < n_pages:
-        log.warning("%s: %d of %d pages have no text layer (scanned?); they cannot be cited", path, empty, n_pages)
+        log.warning("%r: %d of %d pages have no text layer (scanned?); they cannot be cited", str(path), empty, n_pages)
     return pages, labels, title if _plausible_title(title) else ""
 
 

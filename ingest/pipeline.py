@@ -43,7 +43,7 @@ def _walk(folder: Path, root: Path, visited: set[Path]) -> Iterable[Path]:
         if child.is_dir():
             real = real_path(child)
             if real in visited or not real.is_relative_to(root):
-                log.info("not entering %s: a link to a folder already walked or outside %s", child, root)
+                log.info("not entering %r: a link to a folder already walked or outside %s", str(child), root)
                 continue
             visited.add(real)
             yield from _walk(child, root, visited)
@@ -127,7 +127,7 @@ def ingest_paths(paths: Sequence[Path], limits: Limits | int, *, progress: bool 
         try:
             doc, doc_chunks = ingest_one(path, limits, root)
         except IngestError as exc:
-            log.warning("skipped %s", exc)
+            log.info("skipped %r: %s", exc.path, exc.reason)  # file names in logs are repr()-escaped
             skipped.append(Skipped(str(path), exc.reason))
             continue
         if doc.doc_id in by_id:
