@@ -18,7 +18,7 @@ from typing import Any
 from ingest.clean import clean_pages
 from ingest.document import Document, DocumentMeta, Page
 from ingest.errors import IngestError
-from ingest.limits import MIB, Limits, as_limits, over
+from ingest.limits import KIB, MIB, Limits, as_limits, over
 from ingest.markup import html_to_text, markdown_to_text
 
 log = logging.getLogger(__name__)
@@ -172,7 +172,7 @@ def read_meta(path: Path, fallback_title: str = "", limits: Limits | int = DEFAU
             if not sidecar.is_file():
                 raise IngestError(path, f"bad metadata sidecar {sidecar.name}: not a regular file")
             if size > limits.max_sidecar_bytes:
-                reason = over("it", size / 1024, limits.max_sidecar_bytes / 1024, "max_sidecar_kb", " KB")
+                reason = over("it", size / KIB, limits.max_sidecar_bytes / KIB, "max_sidecar_kb", " KB")
                 raise IngestError(path, f"bad metadata sidecar {sidecar.name}: {reason}")
             loaded = json.loads(sidecar.read_bytes().decode("utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -24,6 +24,7 @@ from evaluation.evaluate import (
 )
 from index.search import Searcher
 from ingest.document import Chunk, Document
+from ingest.limits import Limits
 from ingest.pipeline import ingest_one
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +36,7 @@ CORPUS = REPO_ROOT / "corpus"
 def corpus() -> dict[str, tuple[Document, list[Chunk]]]:
     docs = {}
     for path in sorted(CORPUS.glob("*.txt")):
-        doc, chunks = ingest_one(path, max_file_bytes=100 * 1024 * 1024)
+        doc, chunks = ingest_one(path, Limits())
         docs[doc.doc_id] = (doc, chunks)
     return docs
 
