@@ -26,3 +26,5 @@ class Answer:
     citations: tuple[Citation, ...]
     related: tuple[Hit, ...]  # the passages shown beside the answer (as related reading when refused)
     notice: str = ""  # e.g. "generator unreachable, fell back to extractive answer"
+    partial: bool = False  # the passages answer only part of the question (see assistant.reading)
+    reason: str = ""  # why a refusal refuses: what the passages hold and what they lack

@@ -1,10 +1,11 @@
-"""Compose the extractive answer: the retrieved sentences that best match the question, cited.
+"""Compose the extractive answer: the retrieved sentences that answer the question, cited.
 
-Offline and model-free beyond the search: the answer is the few retrieved sentences that best match
-the question (their cosine, precomputed at index time, plus a bonus for the question's specific words,
-minus a penalty for headings), chosen among at least SENTENCE_POOL passages, de-duplicated and kept in
-document order, each followed by its [n] marker; a quotation keeps its speaker. Every citation passes the
-quote check of `assistant.citations` before it leaves this module.
+Offline and model-free beyond the search: every sentence of at least SENTENCE_POOL passages is scored
+(its cosine, precomputed at index time, plus a bonus for the question's specific words, minus a penalty
+for headings); the reader (`assistant.reading`) keeps the sentences that answer, best first, and the
+answer quotes them, each followed by its [n] marker; a quotation keeps its speaker. When none answers,
+the answer is a refusal with the reader's reason. Every citation passes the quote check of
+`assistant.citations` before it leaves this module.
 """
 
 from __future__ import annotations
@@ -15,7 +16,17 @@ from dataclasses import dataclass
 
 from assistant.answer_types import Answer
 from assistant.citations import cite, enforce_citations
-from assistant.text import content_stems, is_heading, quote_end, sentence_spans, stems, trim_span, words
+from assistant.reading import READ_MARGIN, Reading, read
+from assistant.text import (
+    content_stems,
+    is_english,
+    is_heading,
+    quote_end,
+    sentence_spans,
+    stems,
+    trim_span,
+    words,
+)
 from index.hit import Hit
 
 REFUSAL_TEXT = "The indexed documents do not answer this."
@@ -122,20 +133,44 @@ def select_sentences(candidates: Sequence[Candidate], max_sentences: int = MAX_S
     return sorted(chosen, key=lambda c: (doc_order[c.hit.chunk.doc_id], c.hit.chunk.start + c.start))
 
 
-def refusal(question: str, hits: Sequence[Hit], notice: str = "") -> Answer:
-    """The plain refusal, with the closest passages as related reading."""
+def refusal(question: str, hits: Sequence[Hit], notice: str = "", reason: str = "") -> Answer:
+    """The plain refusal, with the closest passages as related reading (`reason`: why, in words; a
+    notice that says why is the reason too)."""
     return Answer(question=question, text=REFUSAL_TEXT, refused=True, citations=(), related=tuple(hits),
-                  notice=notice)
+                  notice=notice, reason=reason or notice)
+
+
+def read_hits(question: str, hits: Sequence[Hit], query: str | None = None) -> Reading:
+    """The reader's verdict on the candidate sentences of `hits` (`assistant.reading`).
+
+    Sentences are scored against the retrieval query (a follow-up carries its topic), the question's own
+    words are what the reader analyses.
+    """
+    own = content_stems(question) if is_english(question) else []
+    return read(question, candidate_sentences(query or question, hits), own, READ_MARGIN)
+
+
+def kept_hits(hits: Sequence[Hit], reading: Reading) -> list[Hit]:
+    """The hits the reader's chosen sentences come from, in retrieval order (what a generator is shown)."""
+    kept = {c.hit.chunk.chunk_id for c in reading.chosen}
+    return [h for h in hits if h.chunk.chunk_id in kept]
 
 
 def extractive_answer(
-    question: str, hits: Sequence[Hit], query: str | None = None
+    question: str, hits: Sequence[Hit], query: str | None = None, *, read_question: bool = True
 ) -> Answer:
-    """Compose the cited answer from `hits` (refusal gating is the caller's job)."""
-    chosen = select_sentences(candidate_sentences(query or question, hits))
+    """Compose the cited answer from the sentences the reader keeps, best first, or refuse with the
+    reader's reason (the refusal rule before it is the caller's job). `read_question=False` answers with
+    the best-scored sentence whatever the reader says: evaluation's answers with every refusal check off."""
+    reading = read_hits(question, hits, query) if read_question else Reading(())
+    if read_question and not reading.chosen:
+        return refusal(question, hits, reason=reading.reason)
+    chosen: Sequence[Candidate] = (reading.chosen if read_question
+                                   else select_sentences(candidate_sentences(query or question, hits), 1))
     if not chosen:
         return refusal(question, hits)
     citations = tuple(cite(n, c.hit, c.start, c.end) for n, c in enumerate(chosen, start=1))
     text = " ".join(f"{' '.join(c.quote.split())} [{c.n}]" for c in citations)
-    answer = Answer(question=question, text=text, refused=False, citations=citations, related=tuple(hits))
+    answer = Answer(question=question, text=text, refused=False, citations=citations, related=tuple(hits),
+                    partial=reading.partial)
     return enforce_citations(answer, [h.chunk for h in hits])

@@ -32,6 +32,17 @@ def in_quotes(text: str) -> str:
     return f"\u201c{text}\u201d"
 
 
+def _shape(answer: Answer) -> str:
+    """The answer text with what the CLI and the app both add: the reason for a refusal (unless the
+    notice already says it), "(partial answer)" for a partial one."""
+    text = answer.text
+    if answer.refused and answer.reason and answer.reason != answer.notice:
+        text = f"{text} {answer.reason}"
+    if answer.partial:
+        text = f"{text} (partial answer)"
+    return text
+
+
 def citation_to_dict(c: Citation) -> dict[str, Any]:
     return {"n": c.n, "chunk_id": c.chunk_id, "doc_id": c.doc_id, "title": c.title, "pages": list(c.pages),
             "page_labels": list(c.page_labels), "quote": c.quote}
@@ -45,13 +56,16 @@ def answer_to_dict(answer: Answer, *, id: Any = None) -> dict[str, Any]:
         "citations": [citation_to_dict(c) for c in answer.citations],
         "related": [hit_to_json(h) for h in answer.related],
     })
+    out["partial"] = answer.partial
+    if answer.reason:
+        out["reason"] = answer.reason
     if answer.notice:
         out["notice"] = answer.notice
     return out
 
 
 def render_text(answer: Answer) -> str:
-    lines = [answer.text, ""]
+    lines = [_shape(answer), ""]
     if answer.citations:
         lines.append("Sources:")
         for c in answer.citations:

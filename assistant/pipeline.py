@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer_types import Answer, Citation
-from assistant.compose import SENTENCE_POOL, extractive_answer, refusal
+from assistant.compose import SENTENCE_POOL, extractive_answer, kept_hits, read_hits, refusal
 from assistant.errors import AnswerError, GeneratorError
 from assistant.followup import resolve_query
 from assistant.llm import build_messages, check_generated, complete, stream_completion
@@ -117,9 +117,12 @@ def retrieve_or_refuse(
     return Retrieval(question=question, query=query, hits=hits, refusal=refused)
 
 
-def compose_answer(retrieval: Retrieval, k: int) -> Answer:
-    """The extractive answer from the whole passage pool, listing the first `k` passages (and any cited)."""
-    answer = extractive_answer(retrieval.question, retrieval.hits, query=retrieval.query)
+def compose_answer(retrieval: Retrieval, k: int, *, read_question: bool = True) -> Answer:
+    """The extractive answer from the whole passage pool, listing the first `k` passages (and any cited).
+
+    `read_question=False`: the best sentence whatever the reader says (see `extractive_answer`)."""
+    answer = extractive_answer(retrieval.question, retrieval.hits, query=retrieval.query,
+                               read_question=read_question)
     return replace(answer, related=shown_hits(retrieval.hits, k, answer.citations))
 
 
@@ -137,7 +140,7 @@ def answer_question(
 
     `history` holds the previous questions of the conversation, oldest first: a follow-up question is
     resolved against them before retrieval. `generator="openai"` asks the configured OpenAI-compatible
-    endpoint with the first `k` passages and falls back to the extractive answer (with a notice) when it fails.
+    endpoint with the passages the reader kept and falls back to the extractive answer (with a notice) when it fails.
     """
     limits = query_limits(settings) if settings else QueryLimits()
     retrieval = retrieve_or_refuse(
@@ -158,14 +161,26 @@ def _fallback(retrieval: Retrieval, k: int, exc: GeneratorError) -> Answer:
     return replace(answer, notice="; ".join(x for x in (notice, answer.notice) if x))
 
 
-def generate_answer(retrieval: Retrieval, k: int, *, settings: Settings | None = None) -> Answer:
-    """Ask the endpoint for a cited answer over the first `k` passages; the extractive answer when it fails.
+def shown_to_generator(retrieval: Retrieval, k: int) -> tuple[tuple[Hit, ...], Answer | None]:
+    """The passages the endpoint is shown: those the reader kept (at most `k`); or, when the reader finds
+    that none answers, no passage and the reader's refusal."""
+    reading = read_hits(retrieval.question, retrieval.hits, retrieval.query)
+    if not reading.chosen:
+        return (), refusal(retrieval.question, retrieval.hits[:k], reason=reading.reason)
+    return tuple(kept_hits(retrieval.hits, reading)[:k]), None
 
-    The reply is checked against the same `k` passages the model was shown, so a marker can only cite one
+
+def generate_answer(retrieval: Retrieval, k: int, *, settings: Settings | None = None) -> Answer:
+    """Ask the endpoint for a cited answer over the passages the reader kept; the extractive answer when
+    it fails, the reader's refusal when no passage answers (the endpoint is not asked).
+
+    The reply is checked against the same passages the model was shown, so a marker can only cite one
     of them.
     """
+    shown, refused = shown_to_generator(retrieval, k)
+    if refused is not None:
+        return refused
     settings = settings or load_settings()
-    shown = retrieval.hits[:k]
     try:
         reply = complete(settings, build_messages(retrieval.question, shown))
     except GeneratorError as exc:
@@ -194,8 +209,11 @@ def stream_answer(
     if retrieval.refusal is not None:
         yield retrieval.refusal
         return
+    shown, refused = shown_to_generator(retrieval, k)
+    if refused is not None:
+        yield refused
+        return
     settings = settings or load_settings()
-    shown = retrieval.hits[:k]
     pieces: list[str] = []
     try:
         for delta in stream_completion(settings, build_messages(retrieval.question, shown)):

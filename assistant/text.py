@@ -37,6 +37,7 @@ _STOPWORDS = _wordset(
     lo al como más o e u ha han fue ser está están dónde cuándo cuántos cuántas
     """
 )
+STOPWORDS = _STOPWORDS  # also what the reader (assistant.reading) leaves out of a question
 
 
 # Words that nearly every passage of this corpus contains: matching them says nothing about whether the

@@ -12,11 +12,12 @@ import logging
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.settings import Settings
+from evaluation.reading_scores import ReadingScores, format_reading_table, reading_to_dict, score_reading_by_language
 from ingest.errors import MhqaError
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ class Question:
     doc_id: str = ""
     evidence: str = ""  # verbatim phrase of one sentence of `doc_id` that answers `q`
     key_facts: tuple[str, ...] = ()  # strings a correct answer must contain
+    near_miss: bool = False  # unanswerable, but on the corpus's subjects ("Who is the vice-chair ...?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,7 @@ class AnswerScores:
     # key-fact rate of the answers given with the refusal check switched off: how well sentences are
     # chosen, apart from refusing (None when not measured)
     unrefused_key_fact_rate: float | None = None
+    reading: tuple[ReadingScores, ...] = ()  # issue 13's measures, overall then per language
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +247,7 @@ def _parse_question(raw: Any) -> Question:
         doc_id=str(raw.get("doc_id", "")),
         evidence=str(raw.get("evidence", "")),
         key_facts=tuple(str(f) for f in raw.get("key_facts", ())),
+        near_miss=bool(raw.get("near_miss", False)),
     )
     if answerable and not (question.doc_id and question.evidence.strip() and question.key_facts):
         raise ValueError("an answerable question needs doc_id, evidence and key_facts")
@@ -293,20 +297,22 @@ def evaluate_answers(
     """
     if answer_fn is not None:
         answers = [answer_fn(searcher, q.q, history=(), k=k) for q in questions]
-        return score_answers(questions, [(a.text, a.refused) for a in answers])
+        return replace(score_answers(questions, [(a.text, a.refused) for a in answers]),
+                       reading=score_reading_by_language(list(zip(questions, answers, strict=True))))
     from assistant.pipeline import compose_answer, retrieve_or_refuse
 
     given: list[tuple[str, bool]] = []
+    pairs: list[tuple[Question, Answer]] = []
     unrefused: dict[str, str] = {}
     for q in questions:
         retrieval = retrieve_or_refuse(searcher, q.q, k=k)
-        composed = compose_answer(retrieval, k) if q.answerable or retrieval.refusal is None else None
-        answer = retrieval.refusal or composed
-        assert answer is not None
+        answer = retrieval.refusal or compose_answer(retrieval, k)
         given.append((answer.text, answer.refused))
-        if composed is not None and q.answerable:
-            unrefused[q.id] = composed.text
-    return score_answers(questions, given, unrefused)
+        pairs.append((q, answer))
+        if q.answerable:  # every refusal check off (the rule's and the reader's): the best sentence offered
+            unrefused[q.id] = (answer.text if not answer.refused
+                               else compose_answer(retrieval, k, read_question=False).text)
+    return replace(score_answers(questions, given, unrefused), reading=score_reading_by_language(pairs))
 
 
 def other_model(model: str) -> str:
@@ -415,6 +421,11 @@ def format_report(report: EvalReport) -> str:
     parts = [f"## Retrieval ({report.questions}, k={SEARCH_K})", "", format_retrieval_table(report.retrieval)]
     if report.answers is not None:
         parts += ["", f"## Answers (k={ANSWER_K})", "", format_answer_table(report.answers)]
+        if report.answers.reading:
+            parts += ["", "### Reading the question", "", format_reading_table(report.answers.reading)]
+            misses = report.answers.reading[0].misses
+            if misses:
+                parts += ["", "Reading misses: " + ", ".join(misses)]
         if report.answers.failures:
             parts += ["", "Answer failures: " + ", ".join(report.answers.failures)]
         if report.answers.false_refusals:
@@ -459,4 +470,5 @@ def answers_to_dict(a: AnswerScores) -> dict[str, Any]:
         "failures": list(a.failures),
         "false_refusals": list(a.false_refusals),
         "unrefused_key_fact_rate": None if a.unrefused_key_fact_rate is None else round(a.unrefused_key_fact_rate, 4),
+        "reading": [reading_to_dict(r) for r in a.reading],
     }

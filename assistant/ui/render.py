@@ -95,6 +95,10 @@ def render_answer(answer: Answer) -> str:
     body = "".join(parts)
     if answer.refused:
         body = f'<strong class="mhqa-refused">Not answered from the documents.</strong> {body}'
+        if answer.reason and answer.reason != answer.notice:
+            body += f' <span class="mhqa-reason">{escape_text(answer.reason)}</span>'
+    if answer.partial:
+        body += ' <em class="mhqa-partial">(partial answer)</em>'
     if answer.notice:
         body += f'<br><em class="mhqa-notice">{escape_text(answer.notice)}</em>'
     return body

@@ -41,9 +41,30 @@ def corpus() -> dict[str, tuple[Document, list[Chunk]]]:
     return docs
 
 
+READING_DEV = REPO_ROOT / "eval" / "reading-dev.jsonl"
+READING_HELDOUT = REPO_ROOT / "eval" / "reading-heldout.jsonl"
+EVERY_SET = (QUESTIONS, REPO_ROOT / "eval" / "heldout.jsonl", READING_DEV, READING_HELDOUT)
+
+
 @pytest.fixture(scope="module")
 def questions() -> tuple[Question, ...]:
     return load_questions(QUESTIONS)
+
+
+@pytest.fixture(scope="module", params=EVERY_SET, ids=lambda p: p.name)
+def every_set(request: pytest.FixtureRequest) -> tuple[Question, ...]:
+    return load_questions(request.param)
+
+
+def test_the_reading_sets_hold_40_near_misses_and_a_held_out_part_apart_from_the_dev_part() -> None:
+    dev, held = load_questions(READING_DEV), load_questions(READING_HELDOUT)
+    near = [q for q in dev + held if not q.answerable and q.near_miss]
+    assert len(near) >= 40
+    for part in (dev, held):
+        assert {q.lang for q in part if q.answerable} == {"en", "fr", "es"}
+        assert any(not q.answerable and not q.near_miss for q in part)  # off-domain questions too
+    assert not {q.id for q in dev} & {q.id for q in held}
+    assert not {normalise_text(q.q) for q in dev} & {normalise_text(q.q) for q in held}
 
 
 def test_question_set_has_the_required_mix_of_languages_and_off_topic_questions(
@@ -58,10 +79,10 @@ def test_question_set_has_the_required_mix_of_languages_and_off_topic_questions(
 
 
 def test_every_evidence_phrase_lies_inside_one_chunk_of_its_cleaned_document(
-    questions: tuple[Question, ...], corpus: dict[str, tuple[Document, list[Chunk]]]
+    every_set: tuple[Question, ...], corpus: dict[str, tuple[Document, list[Chunk]]]
 ) -> None:
     missing = []
-    for q in questions:
+    for q in every_set:
         if not q.answerable:
             continue
         doc, chunks = corpus[q.doc_id]
@@ -73,11 +94,11 @@ def test_every_evidence_phrase_lies_inside_one_chunk_of_its_cleaned_document(
 
 
 def test_every_key_fact_occurs_in_its_document(
-    questions: tuple[Question, ...], corpus: dict[str, tuple[Document, list[Chunk]]]
+    every_set: tuple[Question, ...], corpus: dict[str, tuple[Document, list[Chunk]]]
 ) -> None:
     missing = [
         (q.id, fact)
-        for q in questions
+        for q in every_set
         if q.answerable
         for fact in q.key_facts
         if normalise_text(fact) not in normalise_text(corpus[q.doc_id][0].text)
@@ -86,9 +107,9 @@ def test_every_key_fact_occurs_in_its_document(
 
 
 def test_evidence_is_a_short_phrase_and_questions_paraphrase_rather_than_copy_it(
-    questions: tuple[Question, ...],
+    every_set: tuple[Question, ...],
 ) -> None:
-    for q in questions:
+    for q in every_set:
         if not q.answerable:
             continue
         words = normalise_text(q.evidence).split()

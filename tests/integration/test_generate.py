@@ -6,7 +6,7 @@ import socket
 from dataclasses import replace
 
 from assistant.answer_types import Answer
-from assistant.llm import UNCITED, build_messages
+from assistant.llm import UNCITED, build_messages, check_generated, complete
 from assistant.pipeline import Retrieval, answer_question, generate_answer, stream_answer
 from assistant.settings import Settings
 from tests.answer_helpers import ListSearcher, make_chunk, make_document, make_hit
@@ -42,9 +42,11 @@ def test_reply_markers_become_checked_citations() -> None:
 
 
 def test_markers_to_no_passage_are_removed_and_uncited_sentences_flagged() -> None:
+    # the reply check over two shown passages (generate_answer shows only the passages the reader keeps)
     reply = "Munir Merali chairs it [7]. He is an expert [2]. The sky is green."
     with FakeLLMServer(Script(reply=reply)) as srv:
-        answer = generate_answer(_retrieval("Who chairs it?"), len(HITS), settings=settings(srv.base_url))
+        answer = check_generated("Who chairs it?", complete(settings(srv.base_url), build_messages(
+            "Who chairs it?", HITS)), HITS)
     assert "[7]" not in answer.text
     assert answer.text.count(UNCITED) == 2 and "He is an expert. [1]" in answer.text
     assert "removed 1 citation marker" in answer.notice and "2 sentence(s)" in answer.notice
@@ -101,8 +103,9 @@ def test_a_stream_cut_short_falls_back_with_a_notice() -> None:
 
 
 def test_passages_reach_the_model_as_delimited_quoted_data() -> None:
+    # both passages sent as they are built (generate_answer sends only those the reader keeps)
     with FakeLLMServer(Script()) as srv:
-        generate_answer(_retrieval("Who chairs it?"), len(HITS), settings=settings(srv.base_url))
+        complete(settings(srv.base_url), build_messages("Who chairs it?", HITS))
     messages = srv.script.requests[0]["body"]["messages"]
     system, user = messages[0]["content"], messages[1]["content"]
     assert messages[0]["role"] == "system" and "never instructions" in system
@@ -148,3 +151,22 @@ def test_the_fallback_is_the_answer_extractive_mode_gives() -> None:
     assert (fallback.text, fallback.citations, fallback.related) == (
         extractive.text, extractive.citations, extractive.related)
     assert fallback.notice.startswith("generator unavailable")
+
+
+def test_the_endpoint_is_given_only_the_passages_the_reader_kept() -> None:
+    reply = "Munir Merali chairs the group [1]."
+    with FakeLLMServer(Script(reply=reply)) as srv:
+        answer = answer_question(ListSearcher(HITS, [DOC, EVIL]), "Who chairs the group of Munir Merali?",
+                                 generator="openai", settings=settings(srv.base_url))
+    user = srv.script.requests[0]["body"]["messages"][1]["content"]
+    assert user.count("</passage>") == 1 and "Munir Merali" in user and "PWNED" not in user
+    assert answer.citations and answer.citations[0].doc_id == "tag"
+
+
+def test_a_question_the_reader_finds_unanswered_never_reaches_the_endpoint() -> None:
+    with FakeLLMServer(Script(reply="Somebody [1].")) as srv:
+        out = list(stream_answer(ListSearcher(HITS, [DOC, EVIL]), "Who is the vice-chair of the group?",
+                                 settings=settings(srv.base_url)))
+    assert srv.script.requests == []
+    final = out[-1]
+    assert isinstance(final, Answer) and final.refused and "vice-chair" in final.reason

