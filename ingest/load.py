@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -77,9 +78,10 @@ def document_from_bytes(path: Path, data: bytes) -> Document:
     if not data:
         raise IngestError(path, "empty file")
     own_title = ""  # the PDF's info title or the HTML <title>
+    own_date = ""  # the year the PDF was made, from its info dictionary
     labels: list[str] | None = None
     if suffix == ".pdf":
-        pages, labels, own_title = _pdf_pages(path, data)
+        pages, labels, own_title, own_date = _pdf_pages(path, data)
     else:
         text = decode_text(path, data)
         if suffix == ".md":
@@ -100,7 +102,7 @@ def document_from_bytes(path: Path, data: bytes) -> Document:
         doc_id=path.stem,
         path=str(path),
         sha256=hashlib.sha256(data).hexdigest(),
-        meta=read_meta(path, fallback_title=own_title),
+        meta=_meta_with_imprint(path, own_title, own_date, cleaned.text[:_IMPRINT_CHARS]),
         text=cleaned.text,
         pages=page_objs,
     )
@@ -111,8 +113,29 @@ def _title_from_name(path: Path) -> str:
     return (words[:1].upper() + words[1:]) if words else path.name
 
 
-def read_meta(path: Path, fallback_title: str = "") -> DocumentMeta:
-    """Sidecar `<file>.meta.json` if present, else the PDF/HTML title, else a title from the file name."""
+_IMPRINT_CHARS = 20_000  # the imprint page (ISBN, copyright) of a report lies within its first pages
+_COPYRIGHT = re.compile(r"©\s*([A-Z][^\n\d©]{2,80}?)[\s,]*((?:19|20)\d\d)\b")
+_ISBN = re.compile(r"\bISBN(?:-1[03])?:?\s*((?:97[89][\s-]?)?(?:\d[\s-]?){9}[\dXx])\b")
+
+
+def find_isbn(text: str) -> str:
+    """The first ISBN printed in `text` ("ISBN 978-92-4-010730-4 (electronic version)"), or ""."""
+    m = _ISBN.search(text)
+    return m.group(1).strip() if m else ""
+
+
+def _meta_with_imprint(path: Path, own_title: str, own_date: str, head: str) -> DocumentMeta:
+    """The sidecar's metadata, completed from the imprint: "© World Health Organization 2025" gives the
+    publisher and year (else the PDF's creation year), "ISBN ..." the ISBN."""
+    m = _COPYRIGHT.search(head)
+    meta = read_meta(path, fallback_title=own_title, fallback_date=m.group(2) if m else own_date,
+                     fallback_isbn=find_isbn(head))
+    return replace(meta, publisher=meta.publisher or m.group(1).strip()) if m else meta
+
+
+def read_meta(path: Path, fallback_title: str = "", fallback_date: str = "", fallback_isbn: str = "") -> DocumentMeta:
+    """Sidecar `<file>.meta.json` if present, else the PDF/HTML title, else a title from the file name;
+    the date and ISBN likewise fall back to what the file itself says."""
     sidecar = sidecar_path(path)
     raw: dict[str, Any] = {}
     if sidecar.is_file():
@@ -128,9 +151,10 @@ def read_meta(path: Path, fallback_title: str = "") -> DocumentMeta:
     return DocumentMeta(
         title=title,
         publisher=str(raw.get("publisher") or ""),
-        date=str(raw.get("date") or ""),
+        date=str(raw.get("date") or fallback_date),
         kind=str(raw.get("kind") or ""),
         url=str(url) if url else None,
+        isbn=str(raw.get("isbn") or fallback_isbn),
     )
 
 
@@ -177,8 +201,8 @@ def _guess_decode(path: Path | str, data: bytes) -> str:
     return str(chosen)
 
 
-def _pdf_pages(path: Path, data: bytes) -> tuple[list[str], list[str], str]:
-    """Per-page raw text, printed page labels and the info-dictionary title of a PDF."""
+def _pdf_pages(path: Path, data: bytes) -> tuple[list[str], list[str], str, str]:
+    """Per-page raw text, printed page labels, and the info-dictionary title and year of a PDF."""
     from pypdf import PdfReader
 
     if b"%PDF-" not in data[:1024]:
@@ -210,12 +234,13 @@ def _pdf_pages(path: Path, data: bytes) -> tuple[list[str], list[str], str]:
     try:
         info = reader.metadata
         title = str(info.get("/Title") or "").strip() if info else ""
+        made = re.match(r"(?:D:)?((?:19|20)\d\d)", str(info.get("/CreationDate") or "")) if info else None
     except Exception:
-        title = ""
+        title, made = "", None
     empty = sum(1 for p in pages if not p.strip())
     if empty and empty < n_pages:
         log.warning("%s: %d of %d pages have no text layer (scanned?); they cannot be cited", path, empty, n_pages)
-    return pages, labels, title if _plausible_title(title) else ""
+    return pages, labels, title if _plausible_title(title) else "", made.group(1) if made else ""
 
 
 def _plausible_title(title: str) -> bool:
