@@ -193,14 +193,14 @@ def _ask_tab(service: AppService) -> None:
                 clear_button = gr.Button("New conversation", elem_id="mhqa-clear")
             gr.Examples(EXAMPLES, inputs=[question], label="Example questions")
         with gr.Column(scale=2, min_width=300):
-            gr.Markdown("**Sources**")
-            sources = gr.HTML(al.render_sources(None), elem_id="mhqa-sources", js_on_load=VIEW_JS,
-                              server_functions=[_page_view_fn(service)])
             with gr.Row():
                 cite_format = gr.Radio(["RIS", "CSL-JSON"], value="RIS", label="Citations for Zotero, EndNote…",
                                        min_width=200, elem_id="mhqa-cite-format")
                 cite_button = gr.Button("Export citations", elem_id="mhqa-cite-export", min_width=140)
             cite_file = gr.File(label="Download", elem_id="mhqa-cite-file", interactive=False, visible=False)
+            gr.Markdown("**Sources**")
+            sources = gr.HTML(al.render_sources(None), elem_id="mhqa-sources", js_on_load=VIEW_JS,
+                              server_functions=[_page_view_fn(service)])
 
     def chat_turn(text: str, messages: list[dict[str, Any]], previous: list[str]) -> tuple[Any, ...]:
         try:
