@@ -42,7 +42,7 @@ CONCURRENCY = 4  # sessions served at once; a search takes milliseconds, an answ
 
 CSS = """
 .gradio-container { max-width: 1200px !important; margin: 0 auto; }
-#mhqa-sources, #mhqa-results { max-height: 640px; overflow-y: auto; }
+#mhqa-sources, #mhqa-results { overflow-wrap: anywhere; }  /* grows with its page views: no inner scroll */
 #mhqa-chat .message-content { font-size: 0.95rem; line-height: 1.5; }
 .mhqa-source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
   margin-bottom: 10px; background: var(--background-fill-secondary); scroll-margin-top: 8px; }

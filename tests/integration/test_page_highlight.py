@@ -24,9 +24,12 @@ EVAL = Path(__file__).resolve().parents[2] / "eval"
 
 
 def _core(box: Box) -> Box:
-    """The middle band of a box: pdfium's bounded text also picks up neighbours that merely touch it."""
-    inset = (box.bottom - box.top) * 0.3
-    return Box(box.left, box.top + inset, box.right, box.bottom - inset)
+    """The middle band of a box across its line (its height, or its width for vertical text such as a
+    rotated photo credit): pdfium's bounded text also picks up neighbours that merely touch a box."""
+    height, width = box.bottom - box.top, box.right - box.left
+    if height <= width * 1.5:
+        return Box(box.left, box.top + 0.3 * height, box.right, box.bottom - 0.3 * height)
+    return Box(box.left + 0.3 * width, box.top, box.right - 0.3 * width, box.bottom)
 
 
 @pytest.fixture(scope="session")
