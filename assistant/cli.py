@@ -80,6 +80,8 @@ def _add_query_commands(sub: Any, common: argparse.ArgumentParser) -> None:
                    "configured cross-encoder)")
     p.add_argument("--batch", type=Path, metavar="FILE.jsonl", help='queries, one {"id":..., "q":...} a line')
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--format", choices=["text", "ris", "csljson"], default="text",
+                   help="ris or csljson: one reference-manager record per passage (its best sentence)")
     p.set_defaults(handler=_cmd_search)
 
     p = sub.add_parser("ask", parents=[common], help="answer a question with cited passages, or refuse",
@@ -91,8 +93,9 @@ def _add_query_commands(sub: Any, common: argparse.ArgumentParser) -> None:
                    "$MHQA_GENERATOR); openai uses $MHQA_OPENAI_BASE_URL / _MODEL / _API_KEY")
     p.add_argument("--batch", type=Path, metavar="FILE.jsonl", help='questions, one {"id":..., "q":...} a line')
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--format", choices=["text", "markdown", "csv", "bibtex"], default="text",
-                   help="output format for pasting into a brief (default text)")
+    p.add_argument("--format", choices=["text", "markdown", "csv", "bibtex", "ris", "csljson"], default="text",
+                   help="output format for pasting into a brief (default text); ris and csljson give one "
+                   "reference-manager record per cited passage")
     p.add_argument("--output", type=Path, help="write to this file instead of standard output")
     p.set_defaults(handler=_cmd_ask)
 
@@ -104,6 +107,11 @@ def _add_app_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     p.add_argument("--corpus", type=Path, help="corpus folder (default ./corpus, $MHQA_CORPUS_DIR)")
     p.set_defaults(handler=_cmd_serve)
+
+    p = sub.add_parser("passwd", help="print a users-file line (name:scrypt hash) for MHQA_USERS_FILE",
+                       description="Read a password (twice) and print 'NAME:scrypt$...' for the users file.")
+    p.add_argument("name", help="the user name")
+    p.set_defaults(handler=_cmd_passwd)
 
     p = sub.add_parser("eval", parents=[common], help="measure retrieval and answers on the labelled question set",
                        description="Report hit@1, hit@3, MRR per retrieval mode and answer quality.")
@@ -162,6 +170,8 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     batch = read_batch(args.batch) if args.batch else [(None, args.query)]
     batch = [(qid, clean_query(query, limits, "query")) for qid, query in batch]
     searcher = Searcher.open(settings.index_dir, reranker=settings.reranker)
+    if args.format != "text":
+        return _print_search_records(searcher, batch, args)
     for qid, query in batch:
         hits = searcher.search(query, args.k, doc_ids=args.doc, mode=args.mode, rerank=args.rerank)
         if args.batch or args.json:
@@ -170,6 +180,19 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps(out, ensure_ascii=False), flush=True)
         else:
             print(render_hits_text(hits))
+    return EXIT_OK
+
+
+def _print_search_records(searcher: Any, batch: list[tuple[Any, str]], args: argparse.Namespace) -> int:
+    """`search --format ris|csljson`: every query's passages as one list of records."""
+    from assistant.export import hit_passages, render_csljson, render_ris
+    from assistant.pipeline import metadata_of
+
+    passages = [p for _, query in batch
+                for p in hit_passages(searcher.search(query, args.k, doc_ids=args.doc, mode=args.mode,
+                                                      rerank=args.rerank))]
+    write = render_ris if args.format == "ris" else render_csljson
+    sys.stdout.write(write(passages, metadata_of(searcher)))
     return EXIT_OK
 
 
@@ -198,7 +221,8 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         else:
             answer = answer_question(searcher, args.question, **options)
             fmt = "json" if args.json else args.format
-            out.write(render(answer, fmt, metadata_of(searcher) if fmt in ("markdown", "csv", "bibtex") else None))
+            bibliographic = fmt in ("markdown", "csv", "bibtex", "ris", "csljson")
+            out.write(render(answer, fmt, metadata_of(searcher) if bibliographic else None))
     except OSError as exc:
         raise MhqaError(f"{args.output or 'standard output'}: cannot write ({exc.strerror})") from exc
     finally:
@@ -213,6 +237,22 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     print(f"mhqa: indexing {settings.corpus_dir} into {settings.index_dir} (only new or changed files)...",
           file=sys.stderr)
     serve(settings, host=args.host, port=args.port)
+    return EXIT_OK
+
+
+def _cmd_passwd(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+
+    from assistant.ui.access import hash_password
+
+    if not args.name.strip() or ":" in args.name:
+        raise MhqaError("a user name must be non-empty and have no ':'")
+    first = getpass.getpass("password: ")
+    if len(first) < 8:
+        raise MhqaError("use a password of at least 8 characters")
+    if getpass.getpass("again: ") != first:
+        raise MhqaError("the two passwords differ")
+    print(f"{args.name.strip()}:{hash_password(first)}")
     return EXIT_OK
 
 

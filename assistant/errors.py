@@ -19,3 +19,7 @@ class GeneratorError(AnswerError):
 
 class RebuildBusyError(MhqaError):
     """A second rebuild was asked for while one is running."""
+
+
+class AccessError(MhqaError):
+    """A library change without the sign-in it needs, a failed or rate-limited sign-in, a bad users file."""

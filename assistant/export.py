@@ -11,6 +11,7 @@ import io
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from assistant.answer_types import Answer, Citation
@@ -19,9 +20,7 @@ from assistant.text import page_text
 from index.hit import Hit, hit_to_json
 from ingest.document import DocumentMeta
 
-FORMATS = ("text", "markdown", "csv", "bibtex", "json")
-
-
+FORMATS = ("text", "markdown", "csv", "bibtex", "ris", "csljson", "json")
 
 
 def in_quotes(text: str) -> str:
@@ -150,6 +149,89 @@ def render_bibtex(answer: Answer, meta: Mapping[str, DocumentMeta] | None = None
     return "\n".join(entries)
 
 
+# ---------------------------------------------------------------- reference managers (Zotero, EndNote...)
+
+
+@dataclass(frozen=True, slots=True)
+class CitedPassage:
+    """One record of a RIS or CSL-JSON export: a passage of a document, its printed pages and quote."""
+
+    doc_id: str
+    title: str
+    page_labels: tuple[str, ...]
+    quote: str
+
+
+def answer_passages(answer: Answer) -> list[CitedPassage]:
+    return [CitedPassage(c.doc_id, c.title, c.page_labels, _one_line(c.quote)) for c in answer.citations]
+
+
+def hit_passages(hits: Sequence[Hit]) -> list[CitedPassage]:
+    """Search results as records: each hit's best sentence, on the page(s) that sentence lies on."""
+    out = []
+    for h in hits:
+        _, labels = h.chunk.pages_of(*h.best_sentence)
+        out.append(CitedPassage(h.chunk.doc_id, h.chunk.title, labels, _one_line(h.best_sentence_text)))
+    return out
+
+
+def _locator(labels: Sequence[str]) -> str:
+    return labels[0] if len(labels) == 1 else f"{labels[0]}-{labels[-1]}" if labels else ""
+
+
+def _is_book(m: DocumentMeta) -> bool:
+    return m.kind.lower().startswith("book") or bool(m.isbn)
+
+
+def render_ris(passages: Sequence[CitedPassage], meta: Mapping[str, DocumentMeta] | None = None) -> str:
+    """RIS, one record per passage: the document's bibliographic data, the printed page (SP/EP) and the
+    quote as a note (N1). Tags are "XX  - value"; values are kept on one line."""
+    meta = meta or {}
+    records = []
+    for p in passages:
+        m = meta.get(p.doc_id) or DocumentMeta(title=p.title)
+        lines = [("TY", "BOOK" if _is_book(m) else "RPRT"), ("TI", m.title or p.title)]
+        if m.publisher:
+            lines.append(("PB", m.publisher))
+        if m.year:
+            lines.append(("PY", m.year))
+        if m.isbn:
+            lines.append(("SN", m.isbn))
+        if m.url:
+            lines.append(("UR", m.url))
+        if p.page_labels:
+            lines.append(("SP", p.page_labels[0]))
+            if len(p.page_labels) > 1:
+                lines.append(("EP", p.page_labels[-1]))
+        lines += [("N1", in_quotes(p.quote)), ("ID", p.doc_id), ("ER", "")]
+        records.append("".join(f"{tag}  - {_one_line(value)}".rstrip() + "\n" for tag, value in lines))
+    return "\n".join(records)
+
+
+def render_csljson(passages: Sequence[CitedPassage], meta: Mapping[str, DocumentMeta] | None = None) -> str:
+    """CSL-JSON (what Zotero, Mendeley and pandoc's citeproc read), one item per passage: the document's
+    data, the printed page in `page` (the locator) and the quote in `note`."""
+    meta = meta or {}
+    items = []
+    for i, p in enumerate(passages, 1):
+        m = meta.get(p.doc_id) or DocumentMeta(title=p.title)
+        item: dict[str, Any] = {"id": f"{p.doc_id}-{i}", "type": "book" if _is_book(m) else "report",
+                                "title": m.title or p.title}
+        if m.publisher:
+            item["publisher"] = m.publisher
+        if m.year.isdigit():
+            item["issued"] = {"date-parts": [[int(m.year)]]}
+        if m.isbn:
+            item["ISBN"] = m.isbn
+        if m.url:
+            item["URL"] = m.url
+        if p.page_labels:
+            item["page"] = _locator(p.page_labels)
+        item["note"] = in_quotes(p.quote)
+        items.append(item)
+    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+
+
 def render(answer: Answer, fmt: str = "text", meta: Mapping[str, DocumentMeta] | None = None) -> str:
     """`answer` in one of FORMATS; `meta` (document id -> DocumentMeta) feeds markdown, CSV and BibTeX."""
     if fmt == "text":
@@ -160,6 +242,10 @@ def render(answer: Answer, fmt: str = "text", meta: Mapping[str, DocumentMeta] |
         return render_csv(answer, meta)
     if fmt == "bibtex":
         return render_bibtex(answer, meta)
+    if fmt == "ris":
+        return render_ris(answer_passages(answer), meta)
+    if fmt == "csljson":
+        return render_csljson(answer_passages(answer), meta)
     if fmt == "json":
         return json.dumps(answer_to_dict(answer), ensure_ascii=False, indent=2) + "\n"
     raise AnswerError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")

@@ -43,11 +43,28 @@ class Settings:
     openai_model: str = "local"
     openai_api_key: str = ""
     openai_timeout_s: float = 60.0
+    # Library changes (upload, replace, delete, rebuild) when the app listens beyond loopback: the
+    # password of the user "admin", and/or a file of users with scrypt hashes (`mhqa passwd NAME`).
+    admin_password: str = ""
+    users_file: Path | None = None
+    # Rendered PDF pages and the log of library changes; beside the index folder when not set.
+    page_cache_dir: Path | None = None
+    library_log: Path | None = None
 
     @property
     def max_file_bytes(self) -> int:
         """`max_file_mb` in bytes (MiB, as the size messages count them)."""
         return int(self.max_file_mb * MIB)
+
+    @property
+    def pages_dir(self) -> Path:
+        """Where "Show page" keeps rendered pages: `page_cache_dir`, else `pages/` beside the index."""
+        return self.page_cache_dir or self.index_dir.parent / "pages"
+
+    @property
+    def log_path(self) -> Path:
+        """The append-only log of library changes: `library_log`, else beside the index."""
+        return self.library_log or self.index_dir.parent / "library-log.jsonl"
 
 
 def load_settings(env: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -135,6 +135,14 @@ class Searcher:
         """Every indexed document, ordered by title."""
         return sorted((r.info for r in self._state.manifest.documents), key=lambda d: (d.title.lower(), d.doc_id))
 
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        """The stored chunk with this id, None when the index (perhaps rebuilt since) has no such chunk."""
+        return next((c for c in self._state.chunks if c.chunk_id == chunk_id), None)
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        """A document's chunks in reading order."""
+        return sorted((c for c in self._state.chunks if c.doc_id == doc_id), key=lambda c: c.start)
+
     def knows(self, word: str) -> bool:
         """True when the indexed text contains `word` (as BM25 reads it: lower-cased, stemmed; a stopword
         or a word with no letters counts as known)."""

@@ -21,6 +21,7 @@ class DocumentMeta:
     date: str = ""  # ISO date or year as printed, e.g. "2019" or "2025-11-25"
     kind: str = ""  # "book", "news item", "technical briefing note"...
     url: str | None = None
+    isbn: str = ""  # as printed ("978-92-4-010730-4"): from the sidecar, else the document's first pages
 
     @property
     def year(self) -> str:

@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import stat
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -118,9 +119,10 @@ def document_from_bytes(path: Path, data: bytes, limits: Limits | int = DEFAULT_
     if not data:
         raise IngestError(path, "empty file")
     own_title = ""  # the PDF's info title or the HTML <title>
+    own_date = ""  # the year the PDF was made, from its info dictionary
     labels: list[str] | None = None
     if suffix == ".pdf":
-        pages, labels, own_title = _pdf_pages(path, data, limits)
+        pages, labels, own_title, own_date = _pdf_pages(path, data, limits)
     else:
         text = decode_text(path, data)
         _check_text_size(path, len(text), limits)  # before any parser sees it: bounds their work
@@ -142,7 +144,7 @@ def document_from_bytes(path: Path, data: bytes, limits: Limits | int = DEFAULT_
         doc_id=path.stem,
         path=str(path),
         sha256=hashlib.sha256(data).hexdigest(),
-        meta=read_meta(path, fallback_title=own_title, limits=limits),
+        meta=_meta_with_imprint(path, own_title, own_date, cleaned.text[:_IMPRINT_CHARS], limits),
         text=cleaned.text,
         pages=page_objs,
     )
@@ -158,8 +160,35 @@ def _check_text_size(path: Path, chars: int, limits: Limits) -> None:
         raise IngestError(path, over("text", chars, limits.max_text_chars, "max_text_chars", " characters"))
 
 
-def read_meta(path: Path, fallback_title: str = "", limits: Limits | int = DEFAULT_LIMITS) -> DocumentMeta:
-    """Sidecar `<file>.meta.json` if present, else the PDF/HTML title, else a title from the file name.
+_IMPRINT_CHARS = 20_000  # the imprint page (ISBN, copyright) of a report lies within its first pages
+_COPYRIGHT = re.compile(r"©\s*([A-Z][^\n\d©]{2,80}?)[\s,]*((?:19|20)\d\d)\b")
+_ISBN = re.compile(r"\bISBN(?:-1[03])?:?\s*((?:97[89][\s-]?)?(?:\d[\s-]?){9}[\dXx])\b")
+
+
+def find_isbn(text: str) -> str:
+    """The first ISBN printed in `text` ("ISBN 978-92-4-010730-4 (electronic version)"), or ""."""
+    m = _ISBN.search(text)
+    return m.group(1).strip() if m else ""
+
+
+def _meta_with_imprint(path: Path, own_title: str, own_date: str, head: str, limits: Limits) -> DocumentMeta:
+    """The sidecar's metadata, completed from the imprint: "© World Health Organization 2025" gives the
+    publisher and year (else the PDF's creation year), "ISBN ..." the ISBN."""
+    m = _COPYRIGHT.search(head)
+    meta = read_meta(path, fallback_title=own_title, fallback_date=m.group(2) if m else own_date,
+                     fallback_isbn=find_isbn(head), limits=limits)
+    return replace(meta, publisher=meta.publisher or m.group(1).strip()) if m else meta
+
+
+def read_meta(
+    path: Path,
+    fallback_title: str = "",
+    fallback_date: str = "",
+    fallback_isbn: str = "",
+    limits: Limits | int = DEFAULT_LIMITS,
+) -> DocumentMeta:
+    """Sidecar `<file>.meta.json` if present, else the PDF/HTML title, else a title from the file name;
+    the date and ISBN likewise fall back to what the file itself says.
 
     A title longer than `max_title_chars` is refused: every chunk of the document carries it.
     """
@@ -188,9 +217,10 @@ def read_meta(path: Path, fallback_title: str = "", limits: Limits | int = DEFAU
     return DocumentMeta(
         title=title,
         publisher=str(raw.get("publisher") or ""),
-        date=str(raw.get("date") or ""),
+        date=str(raw.get("date") or fallback_date),
         kind=str(raw.get("kind") or ""),
         url=str(url) if url else None,
+        isbn=str(raw.get("isbn") or fallback_isbn),
     )
 
 
@@ -237,8 +267,8 @@ def _guess_decode(path: Path | str, data: bytes) -> str:
     return str(chosen)
 
 
-def _pdf_pages(path: Path, data: bytes, limits: Limits) -> tuple[list[str], list[str], str]:
-    """Per-page raw text, printed page labels and the info-dictionary title of a PDF.
+def _pdf_pages(path: Path, data: bytes, limits: Limits) -> tuple[list[str], list[str], str, str]:
+    """Per-page raw text, printed page labels, and the info-dictionary title and year of a PDF.
 
     Each page's content stream is decoded and measured before its text is extracted: extraction
     costs in proportion to it, and a small file can inflate to gigabytes (pages may share a stream).
@@ -284,12 +314,13 @@ def _pdf_pages(path: Path, data: bytes, limits: Limits) -> tuple[list[str], list
     try:
         info = reader.metadata
         title = str(info.get("/Title") or "").strip() if info else ""
+        made = re.match(r"(?:D:)?((?:19|20)\d\d)", str(info.get("/CreationDate") or "")) if info else None
     except Exception:
-        title = ""
+        title, made = "", None
     empty = sum(1 for p in pages if not p.strip())
     if empty and empty < n_pages:
         log.warning("%r: %d of %d pages have no text layer (scanned?); they cannot be cited", str(path), empty, n_pages)
-    return pages, labels, title if _plausible_title(title) else ""
+    return pages, labels, title if _plausible_title(title) else "", made.group(1) if made else ""
 
 
 def _check_decoded(path: Path, number: int, page_bytes: int, total_bytes: int, limits: Limits) -> None:

@@ -35,9 +35,11 @@ def memory_mib(pid: int) -> dict[str, float]:
 
 @contextmanager
 def served_app(
-    corpus: Path, index_dir: Path, home: Path, log: Path, timeout_s: float = START_TIMEOUT_S
+    corpus: Path, index_dir: Path, home: Path, log: Path, timeout_s: float = START_TIMEOUT_S,
+    host: str = "127.0.0.1", env_extra: dict[str, str] | None = None,
 ) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """(process, url) of `mhqa serve` on 127.0.0.1 with its own corpus, index and home; stopped on exit.
+    """(process, url) of `mhqa serve` on `host` with its own corpus, index and home; stopped on exit.
+    The url is always the loopback one (an app on 0.0.0.0 answers there too).
 
     Raises RuntimeError with the end of the server's log if it exits or does not answer in time.
     """
@@ -46,8 +48,9 @@ def served_app(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MHQA_", "GRADIO_"))}
     env.update(HOME=str(home), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
                GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
+    env.update(env_extra or {})
     cmd = [sys.executable, "-m", "assistant.cli", "--index-dir", str(index_dir),
-           "serve", "--host", "127.0.0.1", "--port", str(port), "--corpus", str(corpus)]
+           "serve", "--host", host, "--port", str(port), "--corpus", str(corpus)]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import html
 import logging
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -16,7 +17,15 @@ from typing import Any, TypeVar
 
 import gradio as gr
 
-from assistant.export import answer_to_dict, hits_csv, hits_markdown
+from assistant.export import (
+    answer_passages,
+    answer_to_dict,
+    hit_passages,
+    hits_csv,
+    hits_markdown,
+    render_csljson,
+    render_ris,
+)
 from assistant.settings import Settings
 from assistant.ui import render as al
 from assistant.ui.service import AppService
@@ -37,7 +46,7 @@ CONCURRENCY = 4  # sessions served at once; a search takes milliseconds, an answ
 
 CSS = """
 .gradio-container { max-width: 1200px !important; margin: 0 auto; }
-#mhqa-sources, #mhqa-results { max-height: 640px; overflow-y: auto; }
+#mhqa-sources, #mhqa-results { overflow-wrap: anywhere; }  /* grows with its page views: no inner scroll */
 #mhqa-chat .message-content { font-size: 0.95rem; line-height: 1.5; }
 .mhqa-source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
   margin-bottom: 10px; background: var(--background-fill-secondary); scroll-margin-top: 8px; }
@@ -63,6 +72,44 @@ td.mhqa-col-id, td.mhqa-col-sha256 { font-family: ui-monospace, monospace; font-
   word-break: break-all; }
 td.mhqa-col-added, td.mhqa-col-changed { white-space: nowrap; }
 .mhqa-empty { color: var(--body-text-color-subdued); padding: 8px 0; }
+.mhqa-show-page, .mhqa-page-nav { margin: 6px 6px 0 0; font-size: 0.85em; padding: 2px 10px; border-radius: 6px;
+  cursor: pointer; border: 1px solid var(--border-color-primary); background: var(--background-fill-primary); }
+.mhqa-page-nav[disabled] { opacity: 0.4; cursor: default; }
+.mhqa-view-nav { display: flex; flex-wrap: wrap; gap: 4px 6px; align-items: center; margin: 6px 0; }
+.mhqa-download { font-size: 0.85em; }
+.mhqa-page { margin: 0 0 10px 0; }
+.mhqa-page figcaption { font-size: 0.85em; color: var(--body-text-color-subdued); margin-bottom: 4px; }
+.mhqa-page-frame { position: relative; width: 100%; }
+.mhqa-page-frame img { display: block; width: 100%; height: auto; border: 1px solid var(--border-color-primary); }
+.mhqa-hl { position: absolute; background: rgba(250, 204, 21, 0.35); outline: 2px solid rgba(217, 119, 6, 0.95);
+  pointer-events: none; }
+.mhqa-hl-approx { background: rgba(96, 165, 250, 0.30); outline-color: rgba(37, 99, 235, 0.95); }
+.mhqa-approx { color: #b45309; font-weight: 600; }
+.mhqa-access { font-size: 0.9em; padding: 6px 10px; border-radius: 6px; background: var(--background-fill-secondary); }
+.mhqa-access.mhqa-read-only { border-left: 4px solid #b45309; }
+"""
+
+# "Show page": one delegated listener per panel; the view loads after the answer, through the panel's
+# server function (a click again closes it). Prev/next buttons inside the view ask for that page.
+VIEW_JS = """
+element.addEventListener('click', async (event) => {
+  const button = event.target.closest('.mhqa-show-page, .mhqa-page-nav');
+  if (!button || button.disabled) return;
+  const card = button.closest('.mhqa-source');
+  const slot = card && card.querySelector('.mhqa-pageview');
+  if (!slot) return;
+  const opener = button.classList.contains('mhqa-show-page');
+  if (opener && slot.dataset.open === '1') { slot.innerHTML = ''; slot.dataset.open = ''; return; }
+  slot.dataset.open = '1';
+  slot.innerHTML = '<div class="mhqa-empty">Loading the page…</div>';
+  const request = {chunk_id: button.dataset.chunk, start: Number(button.dataset.start),
+                   end: Number(button.dataset.end), page: button.dataset.page ? Number(button.dataset.page) : null};
+  try {
+    slot.innerHTML = await server.page_view(request);
+  } catch (err) {
+    slot.innerHTML = '<div class="mhqa-refused">The page could not be shown.</div>';
+  }
+});
 """
 
 # Copy-citation buttons: one delegated listener on the results panel (its content is re-rendered often).
@@ -164,8 +211,24 @@ def _library_views(service: AppService) -> tuple[Any, ...]:
     )
 
 
+def _page_view_fn(service: AppService) -> Any:
+    """The panels' server function: the view's HTML, or its one-line error as HTML (never a trace)."""
+
+    def page_view(request: Any) -> str:
+        from assistant.ui.pageview import view_html, view_request
+
+        try:
+            chunk_id, start, end, page = view_request(request)
+            return view_html(service.page_view(chunk_id, start, end, page))
+        except MhqaError as exc:
+            return f'<div class="mhqa-refused">{al.escape_text(str(exc))}</div>'
+
+    return page_view
+
+
 def _ask_tab(service: AppService) -> None:
     questions = gr.State([])  # the raw previous questions of this session: the follow-up history
+    last_answer = gr.State(None)  # what "Export citations" writes
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):
             chat = gr.Chatbot(
@@ -189,8 +252,14 @@ def _ask_tab(service: AppService) -> None:
                 clear_button = gr.Button("New conversation", elem_id="mhqa-clear")
             gr.Examples(EXAMPLES, inputs=[question], label="Example questions")
         with gr.Column(scale=2, min_width=300):
+            with gr.Row():
+                cite_format = gr.Radio(["RIS", "CSL-JSON"], value="RIS", label="Citations for Zotero, EndNote…",
+                                       min_width=200, elem_id="mhqa-cite-format")
+                cite_button = gr.Button("Export citations", elem_id="mhqa-cite-export", min_width=140)
+            cite_file = gr.File(label="Download", elem_id="mhqa-cite-file", interactive=False, visible=False)
             gr.Markdown("**Sources**")
-            sources = gr.HTML(al.render_sources(None), elem_id="mhqa-sources")
+            sources = gr.HTML(al.render_sources(None), elem_id="mhqa-sources", js_on_load=VIEW_JS,
+                              server_functions=[_page_view_fn(service)])
 
     @_handler
     def chat_turn(text: str, messages: list[dict[str, Any]], previous: list[str]) -> tuple[Any, ...]:
@@ -200,15 +269,25 @@ def _ask_tab(service: AppService) -> None:
             {"role": "user", "content": al.render_question(text)},
             {"role": "assistant", "content": al.render_answer(answer)},
         ]
-        return messages, al.render_sources(answer), [*previous, text.strip()], ""
+        sources_html = al.render_sources(answer, viewable=al.viewable_kinds(service.documents()))
+        return messages, sources_html, [*previous, text.strip()], "", answer
 
     for event in (ask_button.click, question.submit):
         event(
             chat_turn,
             [question, chat, questions],
-            [chat, sources, questions, question],
+            [chat, sources, questions, question, last_answer],
             api_visibility="private",
         )
+
+    @_handler
+    def export_citations(answer: Any, fmt: str) -> Any:
+        if answer is None or not answer.citations:
+            raise gr.Error("ask a question with a cited answer first", print_exception=False)
+        text = _records(answer_passages(answer), fmt, service)
+        return gr.File(value=_write_export("mhqa-citations-", text, _record_suffix(fmt)), visible=True)
+
+    cite_button.click(export_citations, [last_answer, cite_format], [cite_file], api_visibility="private")
 
     @_handler
     def ask_api(question: str) -> dict[str, Any]:
@@ -217,11 +296,20 @@ def _ask_tab(service: AppService) -> None:
 
     gr.api(ask_api, api_name="ask")
     clear_button.click(
-        lambda: ([], al.render_sources(None), [], ""),
+        lambda: ([], al.render_sources(None), [], "", None),
         None,
-        [chat, sources, questions, question],
+        [chat, sources, questions, question, last_answer],
         api_visibility="private",
     )
+
+
+def _records(passages: list[Any], fmt: str, service: AppService) -> str:
+    meta = {d.doc_id: d.meta for d in service.documents()}
+    return render_ris(passages, meta) if fmt == "RIS" else render_csljson(passages, meta)
+
+
+def _record_suffix(fmt: str) -> str:
+    return ".ris" if fmt == "RIS" else ".json"
 
 
 def _answer_json(service: AppService, question: str) -> dict[str, Any]:
@@ -263,10 +351,12 @@ def _search_tab(service: AppService, docs: list[Any]) -> tuple[gr.Dropdown, gr.D
     results = gr.HTML(
         '<div class="mhqa-empty">Ranked passages appear here.</div>',
         elem_id="mhqa-results",
-        js_on_load=COPY_JS,
+        js_on_load=COPY_JS + VIEW_JS,
+        server_functions=[_page_view_fn(service)],
     )
     with gr.Row():
-        export_format = gr.Radio(["Markdown", "CSV"], value="Markdown", label="Export format", min_width=200)
+        export_format = gr.Radio(["Markdown", "CSV", "RIS", "CSL-JSON"], value="Markdown", label="Export format",
+                                 min_width=200, elem_id="mhqa-export-format")
         export_button = gr.Button("Export results", elem_id="mhqa-export", min_width=140)
         export_file = gr.File(
             label="Download", elem_id="mhqa-export-file", interactive=False, min_width=200, visible=False
@@ -279,7 +369,7 @@ def _search_tab(service: AppService, docs: list[Any]) -> tuple[gr.Dropdown, gr.D
         documents = service.documents()
         hits = service.search(text, k=int(n), doc_ids=al.filter_doc_ids(documents, chosen, year), mode=how)
         years = {d.doc_id: d.meta.year for d in documents}
-        return al.render_hits(hits, years=years), hits
+        return al.render_hits(hits, years=years, viewable=al.viewable_kinds(documents)), hits
 
     inputs = [query, doc_filter, year_filter, k, mode]
     for event in (search_button.click, query.submit):
@@ -299,23 +389,30 @@ def _search_tab(service: AppService, docs: list[Any]) -> tuple[gr.Dropdown, gr.D
     def export(text: str, hits: list[Any], fmt: str) -> Any:
         if not hits:
             raise gr.Error("run a search first: there are no results to export", print_exception=False)
-        return gr.File(value=_export_hits(text, hits, fmt, service.year_of()), visible=True)
+        return gr.File(value=_export_hits(text, hits, fmt, service), visible=True)
 
     export_button.click(export, [query, hits_state, export_format], [export_file], api_visibility="private")
     return doc_filter, year_filter
 
 
-def _export_hits(query: str, hits: list[Any], fmt: str, years: dict[str, str]) -> str:
+def _export_hits(query: str, hits: list[Any], fmt: str, service: AppService) -> str:
     """Write the results list to a temporary file Gradio serves for download."""
+    years = service.year_of()
+    if fmt in ("RIS", "CSL-JSON"):
+        return _write_export("mhqa-search-", _records(hit_passages(hits), fmt, service), _record_suffix(fmt))
     text = hits_csv(hits, years) if fmt == "CSV" else hits_markdown(query, hits, years)
-    suffix = ".csv" if fmt == "CSV" else ".md"
+    return _write_export("mhqa-search-", text, ".csv" if fmt == "CSV" else ".md")
+
+
+def _write_export(prefix: str, text: str, suffix: str) -> str:
+    """A temporary file Gradio serves for download; old ones are removed (Gradio serves its own copy)."""
     folder = Path(tempfile.gettempdir()) / "mhqa-exports"
     folder.mkdir(exist_ok=True)
-    for old in folder.glob("mhqa-search-*"):  # Gradio serves a copy: the original is soon garbage
+    for old in folder.glob("mhqa-*"):
         if time.time() - old.stat().st_mtime > CACHE_LIFETIME_S[1]:
             old.unlink(missing_ok=True)
     with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", prefix="mhqa-search-", suffix=suffix, delete=False, dir=folder
+        "w", encoding="utf-8", prefix=prefix, suffix=suffix, delete=False, dir=folder
     ) as fh:
         fh.write(text)
     return fh.name
@@ -324,6 +421,16 @@ def _export_hits(query: str, hits: list[Any], fmt: str, years: dict[str, str]) -
 def _library_tab(
     service: AppService, about: gr.HTML, doc_filter: gr.Dropdown, year_filter: gr.Dropdown
 ) -> gr.HTML:
+    access = service.gate
+    token = gr.State(None)  # the sign-in token: server-side session state, never sent by the client
+    can_change = not access.read_only
+    gr.HTML(al.access_html(access.notice(), read_only=access.read_only), elem_id="mhqa-access")
+    with gr.Row(visible=access.needs_sign_in, elem_id="mhqa-signin-row"):
+        user = gr.Textbox(label="User", value="admin", min_width=140, elem_id="mhqa-user")
+        password = gr.Textbox(label="Password", type="password", min_width=160, elem_id="mhqa-password")
+        sign_in_button = gr.Button("Sign in", min_width=100, elem_id="mhqa-sign-in")
+        sign_out_button = gr.Button("Sign out", min_width=100, elem_id="mhqa-sign-out")
+    signed = gr.HTML("", elem_id="mhqa-signed")
     gr.Markdown("**Indexed documents**")
     table = gr.HTML(al.library_html(service.documents()), elem_id="mhqa-library")
     with gr.Row():
@@ -333,15 +440,40 @@ def _library_tab(
                 file_types=UPLOAD_TYPES,
                 label="Add PDF, TXT, MD or HTML files",
                 elem_id="mhqa-upload",
+                interactive=can_change,
             )
-            replace = gr.Checkbox(False, label="replace existing file", elem_id="mhqa-replace")
-            save_button = gr.Button("Add to corpus", elem_id="mhqa-save")
+            replace = gr.Checkbox(False, label="replace existing file", elem_id="mhqa-replace",
+                                  interactive=can_change)
+            save_button = gr.Button("Add to corpus", elem_id="mhqa-save", interactive=can_change)
         with gr.Column(scale=1, min_width=220):
-            rebuild_button = gr.Button("Rebuild index", variant="primary", elem_id="mhqa-rebuild")
+            rebuild_button = gr.Button("Rebuild index", variant="primary", elem_id="mhqa-rebuild",
+                                       interactive=can_change)
+            to_delete = gr.Dropdown(al.doc_choices(service.documents()), label="Document to delete",
+                                    elem_id="mhqa-delete-doc", interactive=can_change)
+            delete_button = gr.Button("Delete from corpus", variant="stop", elem_id="mhqa-delete",
+                                      interactive=can_change)
             status = gr.HTML("", elem_id="mhqa-status")
+    gr.Markdown("**Library changes** (newest first)")
+    log_table = gr.HTML(al.library_log_html(access.entries()), elem_id="mhqa-log")
 
     @_handler
-    def save(paths: list[Any] | None, allow_replace: bool) -> tuple[str, None]:
+    def sign_in(name: str, secret: str, request: gr.Request) -> tuple[Any, ...]:
+        client = getattr(getattr(request, "client", None), "host", "") or "unknown"
+        new_token = access.sign_in(name, secret, client)
+        return new_token, f"Signed in as {al.escape_text(name.strip())}.", ""
+
+    sign_in_button.click(sign_in, [user, password], [token, signed, password], api_name="sign_in")
+
+    @_handler
+    def sign_out(current: str | None) -> tuple[Any, ...]:
+        access.sign_out(current)
+        return None, "Signed out."
+
+    sign_out_button.click(sign_out, [token], [token, signed], api_visibility="private")
+
+    @_handler
+    def save(paths: list[Any] | None, allow_replace: bool, current: str | None) -> tuple[Any, ...]:
+        service.check_library_change("replace" if allow_replace else "add", current)  # before reading
         if not paths:
             raise gr.Error("choose a file to add first", print_exception=False)
         saved = []
@@ -352,22 +484,41 @@ def _library_tab(
                 data = read_upload(path, service.settings.max_file_bytes)
             finally:
                 path.unlink(missing_ok=True)  # the upload's temporary copy: the corpus keeps its own
-            result = service.save_upload(data, str(name), replace=bool(allow_replace))
+            result = service.save_upload(data, str(name), replace=bool(allow_replace), token=current)
             saved.append(f"{'replaced' if result.replaced else 'added'} {result.path.name}")
-        return al.escape_text("; ".join(saved) + ". Press 'Rebuild index' to make it searchable."), None
+        message = al.escape_text("; ".join(saved) + ". Press 'Rebuild index' to make it searchable.")
+        return message, None, al.library_log_html(access.entries())
 
-    save_button.click(save, [files, replace], [status, files], api_visibility="private")
+    save_button.click(save, [files, replace, token], [status, files, log_table], api_visibility="private")
 
     @_handler
-    def rebuild(progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008 (gradio's idiom)
+    def delete(doc_id: str | None, current: str | None) -> tuple[Any, ...]:
+        service.check_library_change("delete", current)
+        if not doc_id:
+            raise MhqaError("choose a document to delete first")
+        name = service.delete_document(doc_id, current)
+        message = al.escape_text(f"deleted {name}. Press 'Rebuild index' to remove it from the index.")
+        return message, al.library_log_html(access.entries())
+
+    delete_button.click(delete, [to_delete, token], [status, log_table], api_visibility="private")
+
+    @_handler
+    def rebuild(current: str | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+        service.check_library_change("rebuild", current)
         progress(0, desc="Reading the corpus")
-        summary = service.rebuild(lambda done, total: progress((done, total), desc="Embedding passages"))
-        return (al.escape_text(al.summary_text(summary)), *_library_views(service))
+        summary = service.rebuild(lambda done, total: progress((done, total), desc="Embedding passages"),
+                                  token=current)
+        return (
+            al.escape_text(al.summary_text(summary)),
+            *_library_views(service),
+            gr.Dropdown(choices=al.doc_choices(service.documents()), value=None),
+            al.library_log_html(access.entries()),
+        )
 
     rebuild_button.click(
         rebuild,
-        None,
-        [status, table, about, doc_filter, year_filter],
+        [token],
+        [status, table, about, doc_filter, year_filter, to_delete, log_table],
         api_name="rebuild",
         concurrency_limit=1,
         concurrency_id="rebuild",
@@ -377,7 +528,9 @@ def _library_tab(
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
     """Bring the index up to date (progress in the terminal), then serve the app until interrupted."""
-    service = AppService.start(settings)
+    service = AppService.start(settings, host=host)
+    if service.gate.read_only:
+        print(f"mhqa: listening on {host}: {service.gate.notice()}", file=sys.stderr)
     demo = build_app(service)
     theme = gr.themes.Soft(
         font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
@@ -391,4 +544,6 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
         theme=theme,
         show_error=False,
         footer_links=[],
+        # what "Show page" serves: the rendered pages and the corpus's files (reading stays open)
+        allowed_paths=[str(settings.pages_dir.resolve()), str(settings.corpus_dir.resolve())],
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -125,13 +125,26 @@ def _card(
     )
 
 
-def render_citation(citation: Citation, hit: Hit | None) -> str:
-    """One source card: title, page label, the passage with the cited sentence marked, the score."""
+def view_button(chunk_id: str, span: tuple[int, int], kind: str | None) -> str:
+    """The "Show page" ("Show section" for a text source) button of a card and the place its view
+    loads into; nothing when the source cannot be shown (`kind` None)."""
+    if kind is None:
+        return ""
+    label = "Show page" if kind == "page" else "Show section"
+    return (f'<button type="button" class="mhqa-show-page" data-chunk="{escape_text(chunk_id)}" '
+            f'data-start="{span[0]}" data-end="{span[1]}">{label}</button><div class="mhqa-pageview"></div>')
+
+
+def render_citation(citation: Citation, hit: Hit | None, viewable: Mapping[str, str] | None = None) -> str:
+    """One source card: title, page label, the passage with the cited sentence marked, the score, and
+    "Show page" when `viewable` (doc id -> "page" or "section") has the document."""
+    extra = ""
     if hit is None:  # the passage itself is unknown: show the verbatim quote, marked
         passage, heading, score = highlight(citation.quote, (0, len(citation.quote))), "", None
     else:
         span = find_span(hit.chunk.text, citation.quote) or hit.best_sentence
         passage, heading, score = highlight(hit.chunk.text, span), hit.chunk.heading, hit.score
+        extra = view_button(hit.chunk.chunk_id, span, (viewable or {}).get(citation.doc_id))
     return _card(
         source_id(citation.n),
         f"[{citation.n}]",
@@ -140,10 +153,13 @@ def render_citation(citation: Citation, hit: Hit | None) -> str:
         heading,
         passage,
         score,
+        extra,
     )
 
 
-def render_sources(answer: Answer | None, hits_by_chunk: dict[str, Hit] | None = None) -> str:
+def render_sources(
+    answer: Answer | None, hits_by_chunk: dict[str, Hit] | None = None, viewable: Mapping[str, str] | None = None
+) -> str:
     """The sources panel for an answer; for a refusal, the related passages that were not enough."""
     if answer is None:
         return '<div class="mhqa-empty">Sources of the answer appear here.</div>'
@@ -151,12 +167,13 @@ def render_sources(answer: Answer | None, hits_by_chunk: dict[str, Hit] | None =
         hits_by_chunk if hits_by_chunk is not None else {h.chunk.chunk_id: h for h in answer.related}
     )
     if answer.citations:
-        cards = [render_citation(c, hits_by_chunk.get(c.chunk_id)) for c in answer.citations]
+        cards = [render_citation(c, hits_by_chunk.get(c.chunk_id), viewable) for c in answer.citations]
         return '<div class="mhqa-sources">' + "".join(cards) + "</div>"
     if answer.related:
         head = '<div class="mhqa-related-head">Related passages (not enough to answer):</div>'
         return (
-            '<div class="mhqa-sources">' + head + render_hits(answer.related, copy_buttons=False) + "</div>"
+            '<div class="mhqa-sources">' + head + render_hits(answer.related, copy_buttons=False, viewable=viewable)
+            + "</div>"
         )
     return '<div class="mhqa-empty">No passage in the documents is close to this question.</div>'
 
@@ -164,7 +181,8 @@ def render_sources(answer: Answer | None, hits_by_chunk: dict[str, Hit] | None =
 
 
 def render_hits(
-    hits: Sequence[Hit], *, years: dict[str, str] | None = None, copy_buttons: bool = True
+    hits: Sequence[Hit], *, years: dict[str, str] | None = None, copy_buttons: bool = True,
+    viewable: Mapping[str, str] | None = None,
 ) -> str:
     """Ranked passages, each with its best sentence marked, its score and a copy-citation button."""
     if not hits:
@@ -175,6 +193,7 @@ def render_hits(
         if copy_buttons:
             cite = html.escape(citation_line(hit, years), quote=True)
             button = f'<button type="button" class="mhqa-copy" data-cite="{cite}">Copy citation</button>'
+        button += view_button(hit.chunk.chunk_id, hit.best_sentence, (viewable or {}).get(hit.chunk.doc_id))
         cards.append(
             _card(
                 f"mhqa-hit-{rank}",
@@ -290,21 +309,29 @@ def _skipped_text(item: Any) -> str:
     return str(item)
 
 
+def viewable_kinds(documents: Iterable[Any]) -> dict[str, str]:
+    """doc id -> "page" for PDFs, "section" for text sources: what each card's view button shows."""
+    return {d.doc_id: "page" if str(d.path).lower().endswith(".pdf") else "section" for d in documents}
 
 
+LOG_HEADERS = ["time", "user", "action", "file", "sha256"]
 
 
+def library_log_html(entries: Sequence[Any]) -> str:
+    """The log of library changes, newest first, as an escaped table."""
+    if not entries:
+        return '<div class="mhqa-empty">No library changes recorded yet.</div>'
+    head = "".join(f"<th>{h}</th>" for h in LOG_HEADERS)
+    body = "".join(
+        "<tr>" + "".join(f'<td class="mhqa-col-{h}">{escape_text(str(getattr(e, h)))}</td>' for h in LOG_HEADERS)
+        + "</tr>"
+        for e in entries
+    )
+    return (f'<div class="mhqa-table-wrap"><table class="mhqa-library mhqa-log"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
 
 
-
-
-
-
-
-
-
-
-
-
-
-
+def access_html(notice: str, *, read_only: bool) -> str:
+    """The Library tab's line on who may change the library (the read-only notice when no one may)."""
+    cls = "mhqa-access mhqa-read-only" if read_only else "mhqa-access"
+    return f'<div class="{cls}">{escape_text(notice)}</div>'

@@ -34,6 +34,26 @@ HOSTILE_TEXT = (
 )
 
 
+OKAPI_PDF = "okapi-clinic-report.pdf"
+OKAPI_SENTENCE = "The okapi clinic ledger counted forty seven patients on the first morning."
+
+
+def okapi_pdf() -> bytes:
+    """A two-page PDF whose second page holds OKAPI_SENTENCE between other lines: what "Show page" boxes."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_font("Helvetica", size=12)
+    for lines in (["Okapi clinic report.", "Introduction to the border clinic and its staff."],
+                  ["Attendance.", "The nurses opened the doors at dawn.", OKAPI_SENTENCE,
+                   "Most patients came from the river villages."]):
+        pdf.add_page()
+        for line in lines:
+            pdf.multi_cell(0, 8, line)
+            pdf.ln(2)
+    return bytes(pdf.output())
+
+
 @dataclass(frozen=True, slots=True)
 class ServedApp:
     url: str
@@ -50,6 +70,7 @@ def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
     corpus = root / "corpus"
     shutil.copytree(REPO_ROOT / "corpus", corpus)
     (corpus / "zanzibar-ledger.txt").write_text(HOSTILE_TEXT, encoding="utf-8")
+    (corpus / OKAPI_PDF).write_bytes(okapi_pdf())
     index, log = root / "index", root / "server.log"
     with serve(corpus, index, root / "home", log, timeout_s=START_TIMEOUT_S) as (proc, url):
         yield ServedApp(url=url, corpus=corpus, index=index, log=log, pid=proc.pid)
