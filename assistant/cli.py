@@ -93,6 +93,8 @@ def _add_query_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=["text", "markdown", "csv", "bibtex"], default="text",
                    help="output format for pasting into a brief (default text)")
     p.add_argument("--output", type=Path, help="write to this file instead of standard output")
+    p.add_argument("--server", metavar="URL", help="ask a running `mhqa serve` at URL (e.g. "
+                   "http://127.0.0.1:7860, $MHQA_SERVER): nothing is loaded here; text or --json output only")
     p.set_defaults(handler=_cmd_ask)
 
 
@@ -132,11 +134,12 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
+    from assistant.refusal import load_background
     from index.build import format_summary, summary_to_json, update_index
 
     summary = update_index(
         settings.corpus_dir, settings.index_dir, settings.embedding_model, rebuild=args.rebuild,
-        max_file_bytes=settings.max_file_bytes,
+        max_file_bytes=settings.max_file_bytes, background=load_background(), engine=settings.embedding_engine,
     )
     for skipped in summary.skipped:
         print(f"mhqa: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
@@ -154,7 +157,7 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     if (args.query is None) == (args.batch is None):
         raise MhqaError("give either a query or --batch FILE.jsonl")
     batch = read_batch(args.batch) if args.batch else [(None, args.query)]
-    searcher = Searcher.open(settings.index_dir, reranker=settings.reranker)
+    searcher = Searcher.open(settings.index_dir, reranker=settings.reranker, engine=settings.embedding_engine)
     for qid, query in batch:
         hits = searcher.search(query, args.k, doc_ids=args.doc, mode=args.mode, rerank=args.rerank)
         if args.batch or args.json:
@@ -167,6 +170,8 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    if args.server or settings.server:  # before any import: the served app does the work
+        return _ask_server(args, args.server or settings.server)
     import json
 
     from assistant.export import answer_to_dict, render
@@ -176,7 +181,7 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if (args.question is None) == (args.batch is None):
         raise MhqaError("ask needs a question or --batch FILE.jsonl (not both)")
     batch = read_batch(args.batch) if args.batch else []
-    searcher = Searcher.open(settings.index_dir, reranker=settings.reranker)
+    searcher = Searcher.open(settings.index_dir, reranker=settings.reranker, engine=settings.embedding_engine)
     options = {"k": args.k, "doc_ids": args.doc, "generator": settings.generator, "settings": settings}
     if batch:
         text = "".join(json.dumps(answer_to_dict(answer_question(searcher, b.q, history=b.history, **options),
@@ -185,6 +190,31 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         answer = answer_question(searcher, args.question, **options)
         fmt = "json" if args.json else args.format
         text = render(answer, fmt, metadata_of(searcher) if fmt in ("markdown", "csv", "bibtex") else None)
+    if args.output:
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise MhqaError(f"{args.output}: cannot write ({exc.strerror})") from exc
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _ask_server(args: argparse.Namespace, url: str) -> int:
+    """`ask --server`: the served app answers; only options its /ask API takes are allowed."""
+    import json
+
+    from assistant.export import render_text_json
+    from assistant.remote import ask_server
+
+    if args.question is None:
+        raise MhqaError("ask --server needs a question")
+    unsupported = [flag for flag, given in (("--batch", args.batch), ("--doc", args.doc), ("-k", args.k != 5),
+                   ("--generator", args.generator), ("--format", args.format != "text")) if given]
+    if unsupported:
+        raise MhqaError(f"ask --server takes a question with --json or --output only, not {unsupported[0]}")
+    answer = ask_server(url, args.question)
+    text = json.dumps(answer, ensure_ascii=False, indent=2) + "\n" if args.json else render_text_json(answer)
     if args.output:
         try:
             args.output.write_text(text, encoding="utf-8")

@@ -35,13 +35,14 @@ class AppService:
     @classmethod
     def start(cls, settings: Settings, *, terminal_progress: bool = True) -> AppService:
         """Load the model once, bring the index up to date with the corpus (built if missing), open it."""
+        from assistant.refusal import load_background
         from index.build import update_index
         from index.embed import load_embedder
         from index.search import Searcher
 
         if not settings.corpus_dir.is_dir():
             raise MhqaError(f"{settings.corpus_dir}: corpus folder not found")
-        embedder = load_embedder(settings.embedding_model)
+        embedder = load_embedder(settings.embedding_model, engine=settings.embedding_engine, bulk=True)
         summary = update_index(
             settings.corpus_dir,
             settings.index_dir,
@@ -49,6 +50,7 @@ class AppService:
             max_file_bytes=settings.max_file_bytes,
             progress=terminal_progress,
             embedder=embedder,
+            background=load_background(),
         )
         log.info("index ready: %s", summary)
         return cls(settings, Searcher.open(settings.index_dir, embedder, reranker=settings.reranker))
@@ -99,6 +101,7 @@ class AppService:
 
         Questions keep being answered from the old generation until the new one is loaded.
         """
+        from assistant.refusal import load_background
         from index.build import update_index
 
         if not self._rebuild_lock.acquire(blocking=False):
@@ -112,6 +115,7 @@ class AppService:
                 progress=False,
                 embedder=self.searcher.embedder,
                 on_progress=on_progress,
+                background=load_background(),
             )
             self.searcher.refresh()
             return summary
