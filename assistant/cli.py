@@ -62,7 +62,8 @@ def _add_document_commands(sub: Any, common: argparse.ArgumentParser) -> None:
                        help="build or update the search index (only changed documents are embedded)",
                        description="Build or incrementally update the index from the corpus folder.")
     p.add_argument("--corpus", type=Path, help="corpus folder (default ./corpus, $MHQA_CORPUS_DIR)")
-    p.add_argument("--rebuild", action="store_true", help="re-embed everything from scratch")
+    p.add_argument("--rebuild", action="store_true", help="re-read and re-embed everything from scratch, "
+                   "ignoring the embedding cache")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(handler=_cmd_index)
 

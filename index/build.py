@@ -162,6 +162,7 @@ def update_index(
                 hnsw_threshold,
                 background,
                 engine,
+                use_cache=not rebuild,
             )
     return UpdateSummary(
         added=by_status["added"],
@@ -279,16 +280,18 @@ def _write(
     hnsw_threshold: int,
     background: Sequence[str] = (),
     engine: str = "auto",
+    use_cache: bool = True,
 ) -> tuple[tuple[int, int, int], str]:
     """Embed what the cache lacks, write a new generation.
 
     Returns ((chunks embedded, texts embedded, distinct texts reused from the cache), generation id).
 
-    `previous` seeds the cache when it was built with the same model, whatever else changed.
+    `previous` seeds the cache when it was built with the same model, whatever else changed;
+    `use_cache=False` (`--rebuild`) embeds every text afresh.
     """
     chunks = [c for d in scan.docs for c in d.chunks]
-    cache = VectorCache.load(index_dir, model_name)
-    if previous is not None and previous.manifest.model == model_name:
+    cache = VectorCache.load(index_dir, model_name) if use_cache else VectorCache(model_name, None)
+    if use_cache and previous is not None and previous.manifest.model == model_name:
         seed_cache(cache, previous)
     chunk_texts = [embed_text(c) for c in chunks]
     texts = [*chunk_texts, *sentence_texts(chunks), *background]

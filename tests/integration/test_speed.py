@@ -60,9 +60,11 @@ def test_the_cache_embeds_no_text_twice(tmp_path: Path, embedder: Embedder) -> N
     assert len(counting.passages) == len(set(counting.passages)) == first.texts_embedded > 0
     assert first.texts_reused == 0
 
+    # a damaged index is rebuilt from the cache beside it
+    (tmp_path / "index" / "CURRENT").write_text("missing-generation\n")
     counting.passages.clear()
-    rebuilt = update_index(corpus, tmp_path / "index", "minilm", embedder=counting, rebuild=True, progress=False)
-    assert counting.passages == [] and rebuilt.texts_embedded == 0
+    rebuilt = update_index(corpus, tmp_path / "index", "minilm", embedder=counting, progress=False)
+    assert rebuilt.rebuilt_reason is not None and counting.passages == [] and rebuilt.texts_embedded == 0
     assert rebuilt.texts_reused == first.texts_embedded
 
     # an edited document: only its new sentence and its changed chunk are embedded
