@@ -63,7 +63,8 @@ def _add_document_commands(sub: Any, common: argparse.ArgumentParser) -> None:
                        help="build or update the search index (only changed documents are embedded)",
                        description="Build or incrementally update the index from the corpus folder.")
     p.add_argument("--corpus", type=Path, help="corpus folder (default ./corpus, $MHQA_CORPUS_DIR)")
-    p.add_argument("--rebuild", action="store_true", help="re-embed everything from scratch")
+    p.add_argument("--rebuild", action="store_true", help="re-read and re-embed everything from scratch, "
+                   "ignoring the embedding cache")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(handler=_cmd_index)
 
@@ -97,6 +98,8 @@ def _add_query_commands(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="output format for pasting into a brief (default text); ris and csljson give one "
                    "reference-manager record per cited passage")
     p.add_argument("--output", type=Path, help="write to this file instead of standard output")
+    p.add_argument("--server", metavar="URL", help="ask a running `mhqa serve` at URL (e.g. "
+                   "http://127.0.0.1:7860, $MHQA_SERVER): nothing is loaded here; text or --json output only")
     p.set_defaults(handler=_cmd_ask)
 
 
@@ -143,11 +146,12 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
+    from assistant.refusal import load_background
     from index.build import format_summary, summary_to_json, update_index
 
     summary = update_index(
         settings.corpus_dir, settings.index_dir, settings.embedding_model, rebuild=args.rebuild,
-        max_file_bytes=ingest_limits(settings),
+        max_file_bytes=ingest_limits(settings), background=load_background(), engine=settings.embedding_engine,
     )
     for skipped in summary.skipped:
         print(f"mhqa: skipped {for_terminal(skipped.path)}: {for_terminal(skipped.reason)}", file=sys.stderr)
@@ -169,7 +173,7 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     limits = query_limits(settings)
     batch = read_batch(args.batch) if args.batch else [(None, args.query)]
     batch = [(qid, clean_query(query, limits, "query")) for qid, query in batch]
-    searcher = Searcher.open(settings.index_dir, reranker=settings.reranker)
+    searcher = Searcher.open(settings.index_dir, reranker=settings.reranker, engine=settings.embedding_engine)
     if args.format != "text":
         return _print_search_records(searcher, batch, args)
     for qid, query in batch:
@@ -197,6 +201,8 @@ def _print_search_records(searcher: Any, batch: list[tuple[Any, str]], args: arg
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    if args.server or settings.server:  # before any import: the served app does the work
+        return _ask_server(args, args.server or settings.server)
     import json
 
     from assistant.export import answer_to_dict, render
@@ -206,7 +212,7 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if (args.question is None) == (args.batch is None):
         raise MhqaError("ask needs a question or --batch FILE.jsonl (not both)")
     batch = read_batch(args.batch, query_limits(settings)) if args.batch else []
-    searcher = Searcher.open(settings.index_dir, reranker=settings.reranker)
+    searcher = Searcher.open(settings.index_dir, reranker=settings.reranker, engine=settings.embedding_engine)
     options = {"k": args.k, "doc_ids": args.doc, "generator": settings.generator, "settings": settings}
     try:
         out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
@@ -228,6 +234,31 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         if out is not sys.stdout:
             out.close()
+    return EXIT_OK
+
+
+def _ask_server(args: argparse.Namespace, url: str) -> int:
+    """`ask --server`: the served app answers; only options its /ask API takes are allowed."""
+    import json
+
+    from assistant.export import render_text_json
+    from assistant.remote import ask_server
+
+    if args.question is None:
+        raise MhqaError("ask --server needs a question")
+    unsupported = [flag for flag, given in (("--batch", args.batch), ("--doc", args.doc), ("-k", args.k != 5),
+                   ("--generator", args.generator), ("--format", args.format != "text")) if given]
+    if unsupported:
+        raise MhqaError(f"ask --server takes a question with --json or --output only, not {unsupported[0]}")
+    answer = ask_server(url, args.question)
+    text = json.dumps(answer, ensure_ascii=False, indent=2) + "\n" if args.json else render_text_json(answer)
+    if args.output:
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise MhqaError(f"{args.output}: cannot write ({exc.strerror})") from exc
+    else:
+        sys.stdout.write(text)
     return EXIT_OK
 
 

@@ -31,13 +31,14 @@ def in_quotes(text: str) -> str:
     return f"\u201c{text}\u201d"
 
 
-def _shape(answer: Answer) -> str:
-    """The answer text with what the CLI and the app both add: the reason for a refusal (unless the
-    notice already says it), "(partial answer)" for a partial one."""
-    text = answer.text
-    if answer.refused and answer.reason and answer.reason != answer.notice:
-        text = f"{text} {answer.reason}"
-    if answer.partial:
+def _shape(answer: Mapping[str, Any]) -> str:
+    """The answer text (of its JSON form) with what the CLI and the app both add: the reason for a
+    refusal (unless the notice already says it), "(partial answer)" for a partial one."""
+    text = str(answer["answer"])
+    reason = answer.get("reason", "")
+    if answer["refused"] and reason and reason != answer.get("notice", ""):
+        text = f"{text} {reason}"
+    if answer.get("partial"):
         text = f"{text} (partial answer)"
     return text
 
@@ -64,19 +65,25 @@ def answer_to_dict(answer: Answer, *, id: Any = None) -> dict[str, Any]:
 
 
 def render_text(answer: Answer) -> str:
+    return render_text_json(answer_to_dict(answer))
+
+
+def render_text_json(answer: Mapping[str, Any]) -> str:
+    """The text form of an answer from its JSON form (`answer_to_dict`, or a served app's /ask reply)."""
     lines = [_shape(answer), ""]
-    if answer.citations:
+    if answer["citations"]:
         lines.append("Sources:")
-        for c in answer.citations:
-            lines.append(f"[{c.n}] {c.title}, {page_text(c.pages, c.page_labels)}")
-            lines.append(f"    {in_quotes(_one_line(c.quote))}")
-    elif answer.related:
+        for c in answer["citations"]:
+            lines.append(f"[{c['n']}] {c['title']}, {page_text(tuple(c['pages']), tuple(c['page_labels']))}")
+            lines.append(f"    {in_quotes(_one_line(c['quote']))}")
+    elif answer["related"]:
         lines.append("Related passages:")
-        for h in answer.related:
-            lines.append(f"- {h.chunk.title}, {page_text(h.chunk.pages, h.chunk.page_labels)}")
-            lines.append(f"    {in_quotes(_one_line(h.best_sentence_text))}")
-    if answer.notice:
-        lines += ["", f"Note: {answer.notice}"]
+        for h in answer["related"]:
+            start, end = h["best_sentence"]["start"], h["best_sentence"]["end"]
+            lines.append(f"- {h['title']}, {page_text(tuple(h['pages']), tuple(h['page_labels']))}")
+            lines.append(f"    {in_quotes(_one_line(h['text'][start:end]))}")
+    if answer.get("notice"):
+        lines += ["", f"Note: {answer['notice']}"]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -20,7 +20,14 @@ from assistant.compose import SENTENCE_POOL, extractive_answer, kept_hits, read_
 from assistant.errors import AnswerError, GeneratorError
 from assistant.followup import resolve_query
 from assistant.llm import build_messages, check_generated, complete, stream_completion
-from assistant.refusal import RefusalModel, background_cosine, refusal_model_for, ruled_out, should_refuse
+from assistant.refusal import (
+    RefusalModel,
+    background_cosine,
+    refusal_model_for,
+    ruled_out,
+    should_refuse,
+    stored_background,
+)
 from assistant.settings import Settings, load_settings, query_limits
 from index.hit import Hit
 from index.retriever import Retriever
@@ -109,7 +116,7 @@ def retrieve_or_refuse(
     hits = tuple(retrieve(searcher, query, k=k, doc_ids=doc_ids))
     refused = None
     embedder = searcher.embedder  # already loaded by the search above
-    background = None if embedder is None else background_cosine(embedder, query)
+    background = None if embedder is None else background_cosine(embedder, query, stored_background(searcher))
     if should_refuse(query, hits, refusal_model_of(searcher), background):
         refused = refusal(question, hits[:k])
     elif reason := ruled_out(query, hits, searcher.knows):

@@ -146,13 +146,21 @@ def load_background() -> tuple[str, ...]:
 _BACKGROUND_VECTORS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
-def background_cosine(embedder: Any, question: str) -> float:
+def stored_background(retriever: Any) -> Any:
+    """The background's vectors stored in the retriever's index at build time, or None (older index,
+    another background text, or a retriever that stores none)."""
+    read = getattr(retriever, "background_vectors", None)
+    return None if read is None else read(load_background())
+
+
+def background_cosine(embedder: Any, question: str, stored: Any = None) -> float:
     """The question's best cosine to a background sentence, with the embedder the index was built with.
 
-    Background sentences are embedded as passages, like the corpus sentences they compete with.
+    Background sentences are embedded as passages, like the corpus sentences they compete with;
+    `stored` (from `stored_background`) are those vectors computed when the index was built.
     """
     model = getattr(embedder, "inner", embedder)  # a Searcher's SharedEmbedder wraps the loaded model
-    vectors = _BACKGROUND_VECTORS.get(model)
+    vectors = stored if stored is not None else _BACKGROUND_VECTORS.get(model)
     if vectors is None:
         vectors = embedder.encode_passages(list(load_background()))
         _BACKGROUND_VECTORS[model] = vectors

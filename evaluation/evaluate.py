@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.refusal import load_background
 from assistant.settings import Settings
 from evaluation.reading_scores import ReadingScores, format_reading_table, reading_to_dict, score_reading_by_language
 from ingest.errors import MhqaError
@@ -345,8 +346,9 @@ def _run_eval(settings: Settings, path: Path, compare_with: str | None, index_di
 
     questions = load_questions(path)
     model = resolve_model_name(settings.embedding_model)
-    embedder = load_embedder(settings.embedding_model)
-    update_index(settings.corpus_dir, index_dir, settings.embedding_model, progress=False, embedder=embedder)
+    embedder = load_embedder(settings.embedding_model, engine=settings.embedding_engine, bulk=True)
+    update_index(settings.corpus_dir, index_dir, settings.embedding_model, progress=False, embedder=embedder,
+                 background=load_background())
     searcher = Searcher.open(index_dir, embedder=embedder)
     retrieval = evaluate_searcher(searcher, questions, model)
     answers = evaluate_answers(searcher, questions)
@@ -369,7 +371,7 @@ def compare_model(
     from index.errors import EmbedderError
 
     try:
-        embedder = load_embedder(spec)
+        embedder = load_embedder(spec, engine=settings.embedding_engine, bulk=True)
     except EmbedderError as exc:
         log.warning("comparison skipped: %s", exc)
         return (), (f"comparison with {spec!r} skipped: {exc}",)
@@ -385,7 +387,8 @@ def _evaluate_other_model(
 
     with tempfile.TemporaryDirectory(prefix="mhqa-eval-") as tmp:
         index_dir = Path(tmp) / "index"
-        update_index(settings.corpus_dir, index_dir, spec, rebuild=True, progress=False, embedder=embedder)
+        update_index(settings.corpus_dir, index_dir, spec, rebuild=True, progress=False, embedder=embedder,
+                     background=load_background())
         searcher = Searcher.open(index_dir, embedder=embedder)
         return evaluate_searcher(searcher, questions, resolve_model_name(spec))
 

@@ -43,9 +43,11 @@ from assistant.refusal import (  # noqa: E402
     RefusalModel,
     answer_probability,
     background_cosine,
+    load_background,
     refusal_features,
     refusal_model_for,
     ruled_out,
+    stored_background,
 )
 from evaluation.evaluate import load_questions  # noqa: E402
 
@@ -141,7 +143,7 @@ def main() -> int:
     from index.search import Searcher
 
     index_dir = args.index_dir or ROOT / ".mhqa" / f"fit-{args.model}"
-    update_index(ROOT / "corpus", index_dir, args.model, progress=False)
+    update_index(ROOT / "corpus", index_dir, args.model, progress=False, background=load_background())
     searcher = Searcher.open(index_dir)
     rows = load_questions(args.questions)
     in_use = refusal_model_for(searcher.model)
@@ -152,7 +154,7 @@ def main() -> int:
     for row in rows:
         query = resolve_query(row.q)
         hits = retrieve(searcher, query, k=args.k)
-        f = refusal_features(query, hits, background_cosine(searcher.embedder, query))
+        f = refusal_features(query, hits, background_cosine(searcher.embedder, query, stored_background(searcher)))
         feats.append(f)
         reasons.append(ruled_out(query, hits, searcher.knows))
         print(f"{row.id[:32]:32} {row.lang:4} {int(row.answerable):3} {f.cosine:6.3f} {f.overlap:7.3f} "

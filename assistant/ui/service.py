@@ -51,13 +51,14 @@ class AppService:
     @classmethod
     def start(cls, settings: Settings, *, terminal_progress: bool = True, host: str = "127.0.0.1") -> AppService:
         """Load the model once, bring the index up to date with the corpus (built if missing), open it."""
+        from assistant.refusal import load_background
         from index.build import update_index
         from index.embed import load_embedder
         from index.search import Searcher
 
         if not settings.corpus_dir.is_dir():
             raise MhqaError(f"{settings.corpus_dir}: corpus folder not found")
-        embedder = load_embedder(settings.embedding_model)
+        embedder = load_embedder(settings.embedding_model, engine=settings.embedding_engine, bulk=True)
         summary = update_index(
             settings.corpus_dir,
             settings.index_dir,
@@ -65,6 +66,7 @@ class AppService:
             max_file_bytes=ingest_limits(settings),
             progress=terminal_progress,
             embedder=embedder,
+            background=load_background(),
         )
         log.info("index ready: %s", summary)
         access = Access.for_host(host, admin_password=settings.admin_password, users_file=settings.users_file,
@@ -161,6 +163,7 @@ class AppService:
 
         Questions keep being answered from the old generation until the new one is loaded.
         """
+        from assistant.refusal import load_background
         from index.build import update_index
 
         user = self.check_library_change("rebuild", token)
@@ -175,6 +178,7 @@ class AppService:
                 progress=False,
                 embedder=self.searcher.embedder,
                 on_progress=on_progress,
+                background=load_background(),
             )
             self.searcher.refresh()
             self.gate.record(user, "rebuild")

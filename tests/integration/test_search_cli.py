@@ -84,10 +84,11 @@ def test_index_says_why_it_rebuilds_and_prints_the_counts(tmp_path: Path, capsys
     (corpus / "good.txt").write_text("Refugees need access to primary health care.", encoding="utf-8")
     index_args = ["--index-dir", str(tmp_path / "index"), "index", "--corpus", str(corpus)]
     assert main(index_args) == 0
-    assert "1 added, 0 changed, 0 removed, 0 unchanged documents; 1 of 1 chunks embedded" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "1 added, 0 changed, 0 removed, 0 unchanged documents; 1 pages, 1 chunks (1 embedded)" in out
     assert main([*index_args, "--rebuild"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("full rebuild: --rebuild was requested") and "0 added" in out and "1 of 1" in out
+    assert out.startswith("full rebuild: --rebuild was requested") and "0 added" in out and "(1 embedded)" in out
 
 
 def test_search_and_ask_export_csljson_and_ris_records_per_passage(
