@@ -13,6 +13,7 @@ from typing import Any
 
 from assistant.settings import Settings, load_settings
 from ingest.errors import MhqaError
+from ingest.sections import SECTIONS
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -77,6 +78,9 @@ def _add_query_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid", help="retrieval mode")
     p.add_argument("--rerank", action="store_true", help="re-rank candidates (sentence-level, or the "
                    "configured cross-encoder)")
+    p.add_argument("--section", action="append", choices=SECTIONS, metavar="PART",
+                   help="search this part of the documents instead of body text (repeatable): "
+                   + ", ".join(SECTIONS))
     p.add_argument("--batch", type=Path, metavar="FILE.jsonl", help='queries, one {"id":..., "q":...} a line')
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=_cmd_search)
@@ -156,7 +160,8 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     batch = read_batch(args.batch) if args.batch else [(None, args.query)]
     searcher = Searcher.open(settings.index_dir, reranker=settings.reranker)
     for qid, query in batch:
-        hits = searcher.search(query, args.k, doc_ids=args.doc, mode=args.mode, rerank=args.rerank)
+        hits = searcher.search(query, args.k, doc_ids=args.doc, mode=args.mode, rerank=args.rerank,
+                               sections=args.section)
         if args.batch or args.json:
             head = {"id": qid} if args.batch else {}
             out = {**head, "query": query, "hits": [hit_to_json(h) for h in hits]}

@@ -151,9 +151,15 @@ def quote_end(text: str, spans: Sequence[tuple[int, int]], i: int) -> int:
 
 
 def page_text(pages: Sequence[int], labels: Sequence[str]) -> str:
-    """"p. 12" (printed label), plus the physical page when it differs: "p. iv (PDF page 6)"."""
+    """"p. 12" (printed label), plus the physical page when it differs: "p. iv (PDF page 6)".
+
+    A sheet that prints no number (label "") is cited by its place in the PDF alone: "PDF page 3".
+    """
     if not labels:
         return ""
+    if not any(labels) and pages:
+        return f"PDF page {pages[0]}" if len(pages) == 1 else f"PDF pages {pages[0]}–{pages[-1]}"
+    labels = [label or "?" for label in labels]
     shown = labels[0] if len(labels) == 1 else f"{labels[0]}–{labels[-1]}"
     prefix = "p." if len(labels) == 1 else "pp."
     if list(labels) != [str(p) for p in pages] and pages:

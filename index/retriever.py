@@ -34,8 +34,9 @@ class Retriever(Protocol):
         doc_ids: Sequence[str] | None = None,
         mode: Literal["hybrid", "dense", "bm25"] = "hybrid",
         rerank: bool = False,
+        sections: Sequence[str] | None = None,
     ) -> list[Hit]:
-        """The `k` best passages for `query`, best first."""
+        """The `k` best passages for `query`, best first; body text only unless `sections` names parts."""
         ...
 
     def documents(self) -> list[DocumentInfo]:

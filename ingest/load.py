@@ -18,6 +18,7 @@ from ingest.clean import clean_pages
 from ingest.document import Document, DocumentMeta, Page
 from ingest.errors import IngestError
 from ingest.markup import html_to_text, markdown_to_text
+from ingest.pdf_pages import pdf_page_labels, warn_image_only
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def document_from_bytes(path: Path, data: bytes) -> Document:
             raise IngestError(path, "no extractable text (a scanned, image-only PDF?): it needs OCR first")
         raise IngestError(path, "no text after cleaning")
     page_objs = tuple(
-        Page(number=i + 1, label=(labels[i] if labels and labels[i] else str(i + 1)), start=s, end=e)
+        Page(number=i + 1, label=(labels[i] if labels else str(i + 1)), start=s, end=e)
         for i, (s, e) in enumerate(cleaned.page_spans)
     )
     return Document(
@@ -207,14 +208,13 @@ def _pdf_pages(path: Path, data: bytes) -> tuple[list[str], list[str], str]:
         labels = [str(i + 1) for i in range(n_pages)]
     if len(labels) != n_pages:
         labels = [str(i + 1) for i in range(n_pages)]
+    labels = pdf_page_labels(reader, pages, labels)
     try:
         info = reader.metadata
         title = str(info.get("/Title") or "").strip() if info else ""
     except Exception:
         title = ""
-    empty = sum(1 for p in pages if not p.strip())
-    if empty and empty < n_pages:
-        log.warning("%s: %d of %d pages have no text layer (scanned?); they cannot be cited", path, empty, n_pages)
+    warn_image_only(path, pages)
     return pages, labels, title if _plausible_title(title) else ""
 
 

@@ -19,6 +19,7 @@ from assistant.ui import render as al
 from assistant.ui.service import AppService
 from index.hit import hit_to_json
 from ingest.errors import MhqaError
+from ingest.sections import BODY, SECTIONS
 from ingest.upload import read_upload
 
 log = logging.getLogger(__name__)
@@ -206,6 +207,10 @@ def _search_tab(service: AppService, docs: list[Any]) -> tuple[gr.Dropdown, gr.D
         mode = gr.Radio(
             ["hybrid", "dense", "bm25"], value="hybrid", label="Retrieval", scale=1, min_width=200
         )
+        part = gr.Dropdown(
+            list(SECTIONS), value=BODY, label="Part", elem_id="mhqa-section", scale=1, min_width=140,
+            info="body text, or contents, imprint, references, index",
+        )
     results = gr.HTML(
         '<div class="mhqa-empty">Ranked passages appear here.</div>',
         elem_id="mhqa-results",
@@ -219,19 +224,20 @@ def _search_tab(service: AppService, docs: list[Any]) -> tuple[gr.Dropdown, gr.D
         )
 
     def show_results(
-        text: str, chosen: list[str] | None, year: str | None, n: float, how: str
+        text: str, chosen: list[str] | None, year: str | None, n: float, how: str, section: str | None = BODY
     ) -> tuple[str, Any]:
         documents = service.documents()
         try:
             hits = service.search(
-                text, k=int(n), doc_ids=al.filter_doc_ids(documents, chosen, year), mode=how
+                text, k=int(n), doc_ids=al.filter_doc_ids(documents, chosen, year), mode=how,
+                sections=(section or BODY,),
             )
         except MhqaError as exc:
             raise _fail(exc) from exc
         years = {d.doc_id: d.meta.year for d in documents}
         return al.render_hits(hits, years=years), hits
 
-    inputs = [query, doc_filter, year_filter, k, mode]
+    inputs = [query, doc_filter, year_filter, k, mode, part]
     for event in (search_button.click, query.submit):
         event(show_results, inputs, [results, hits_state], api_visibility="private")
 

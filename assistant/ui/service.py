@@ -80,14 +80,17 @@ class AppService:
         )
 
     def search(
-        self, query: str, *, k: int = 5, doc_ids: tuple[str, ...] | None = None, mode: str = "hybrid"
+        self, query: str, *, k: int = 5, doc_ids: tuple[str, ...] | None = None, mode: str = "hybrid",
+        sections: tuple[str, ...] | None = None,
     ) -> list[Hit]:
-        """Ranked passages; `doc_ids=()` (a filter nothing matches) gives no passages rather than all."""
+        """Ranked passages; `doc_ids=()` (a filter nothing matches) gives no passages rather than all.
+        `sections` names the parts searched (body text when None)."""
         if not query.strip():
             raise MhqaError("type a query first")
         if doc_ids is not None and not doc_ids:
             return []
-        return list(self.searcher.search(query, k=k, doc_ids=list(doc_ids) if doc_ids else None, mode=mode))
+        return list(self.searcher.search(query, k=k, doc_ids=list(doc_ids) if doc_ids else None, mode=mode,
+                                         sections=sections))
 
     def save_upload(self, data: bytes, name: str, *, replace: bool) -> SavedUpload:
         """Check an uploaded file (name, size, type by content) and put it in the corpus folder."""
