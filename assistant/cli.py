@@ -110,9 +110,14 @@ def _add_app_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("eval", parents=[common], help="measure retrieval and answers on the labelled question set",
                        description="Report hit@1, hit@3, MRR per retrieval mode and answer quality.")
-    p.add_argument("--questions", type=Path, help="question set (default: eval/questions.jsonl of the repository)")
+    p.add_argument("--questions", type=Path, action="append",
+                   help="question set (default: eval/questions.jsonl of the repository); repeat it to score "
+                   "several sets as one, reported per corpus")
     p.add_argument("--work-dir", type=Path, help="keep the evaluation's own index here and update it incrementally "
                    "(default: a temporary folder; the index of --index-dir is never touched)")
+    p.add_argument("--corpus", type=Path, help="corpus folder to index (default ./corpus, $MHQA_CORPUS_DIR)")
+    p.add_argument("--no-compare", action="store_true",
+                   help="skip the retrieval comparison with the other packaged model (a second embedding)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=_cmd_eval)
 
@@ -214,7 +219,8 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     from evaluation.evaluate import format_report, run_eval
 
-    report = run_eval(settings, args.questions, work_dir=args.work_dir)
+    compare = None if args.no_compare else "auto"
+    report = run_eval(settings, args.questions, compare_with=compare, work_dir=args.work_dir)
     print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if args.json else format_report(report))
     return EXIT_OK
 

@@ -53,6 +53,9 @@ class Question:
     doc_id: str = ""
     evidence: str = ""  # verbatim phrase of one sentence of `doc_id` that answers `q`
     key_facts: tuple[str, ...] = ()  # strings a correct answer must contain
+    # printed page label(s) the evidence lies on, as the book prints them (PDF questions; empty if unknown)
+    printed_pages: tuple[str, ...] = ()
+    corpus: str = "bundled"  # which corpus the question was written for: scores are also given per corpus
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,7 @@ class EvalReport:
     answers: AnswerScores | None
     comparison: tuple[RetrievalScores, ...] = field(default=())  # same metrics, another embedding model
     notes: tuple[str, ...] = ()  # e.g. why the comparison was skipped
+    by_corpus: tuple[Any, ...] = ()  # evaluation.corpora.CorpusReport, one per corpus of the questions
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -100,6 +104,7 @@ class EvalReport:
             "answers": None if self.answers is None else answers_to_dict(self.answers),
             "comparison": [scores_to_dict(s) for s in self.comparison],
             "notes": list(self.notes),
+            "by_corpus": [_corpus_dict(r) for r in self.by_corpus],
         }
 
 
@@ -210,6 +215,19 @@ def score_answers(
 # ---------------------------------------------------------------- the question set
 
 
+def load_question_sets(paths: Sequence[Path]) -> tuple[Question, ...]:
+    """Several question files as one set (a mixed corpus: the bundled questions and the PDFs')."""
+    questions: list[Question] = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        for question in load_questions(path):
+            if question.id in seen:
+                raise EvalError(f"{path}: question id {question.id!r} is also in {seen[question.id]}")
+            seen[question.id] = path
+            questions.append(question)
+    return tuple(questions)
+
+
 def load_questions(path: Path) -> tuple[Question, ...]:
     """Read the JSONL question set; a malformed line names the file and line number."""
     from index.search import read_query_rows
@@ -244,10 +262,22 @@ def _parse_question(raw: Any) -> Question:
         doc_id=str(raw.get("doc_id", "")),
         evidence=str(raw.get("evidence", "")),
         key_facts=tuple(str(f) for f in raw.get("key_facts", ())),
+        printed_pages=_printed_pages(raw),
+        corpus=str(raw.get("corpus") or "bundled"),
     )
     if answerable and not (question.doc_id and question.evidence.strip() and question.key_facts):
         raise ValueError("an answerable question needs doc_id, evidence and key_facts")
     return question
+
+
+def _printed_pages(raw: dict[str, Any]) -> tuple[str, ...]:
+    """`printed_pages` (a list) or `printed_page` (one label)."""
+    pages = raw.get("printed_pages", raw.get("printed_page", []))
+    if isinstance(pages, (str, int)):
+        pages = [pages]
+    if not isinstance(pages, list):
+        raise ValueError("'printed_pages' must be a list of page labels")
+    return tuple(str(p) for p in pages)
 
 
 # ---------------------------------------------------------------- running the set
@@ -316,7 +346,7 @@ def other_model(model: str) -> str:
 
 def run_eval(
     settings: Settings,
-    questions_path: Path | None = None,
+    questions_path: Path | Sequence[Path] | None = None,
     *,
     compare_with: str | None = "auto",
     work_dir: Path | None = None,
@@ -325,31 +355,37 @@ def run_eval(
 
     The evaluation indexes into `work_dir` (updated incrementally, so a second run re-embeds nothing), or
     into a temporary directory when it is None: the user's index is never touched. `compare_with=None`
-    skips the comparison; "auto" picks the other packaged model.
+    skips the comparison; "auto" picks the other packaged model. Several question files are one set.
     """
     with tempfile.TemporaryDirectory(prefix="mhqa-eval-") as tmp:
         index_dir = work_dir / settings.embedding_model.replace("/", "_") if work_dir else Path(tmp) / "index"
-        return _run_eval(settings, questions_path or DEFAULT_QUESTIONS, compare_with, index_dir)
+        return _run_eval(settings, questions_path or [DEFAULT_QUESTIONS], compare_with, index_dir)
 
 
-def _run_eval(settings: Settings, path: Path, compare_with: str | None, index_dir: Path) -> EvalReport:
+def _run_eval(
+    settings: Settings, path: Path | Sequence[Path], compare_with: str | None, index_dir: Path
+) -> EvalReport:
+    from evaluation.corpora import corpus_reports
     from index.build import update_index
     from index.embed import load_embedder, resolve_model_name
     from index.search import Searcher
 
-    questions = load_questions(path)
+    paths = [path] if isinstance(path, Path) else list(path)
+    questions = load_question_sets(paths)
     model = resolve_model_name(settings.embedding_model)
     embedder = load_embedder(settings.embedding_model)
     update_index(settings.corpus_dir, index_dir, settings.embedding_model, progress=False, embedder=embedder)
     searcher = Searcher.open(index_dir, embedder=embedder)
     retrieval = evaluate_searcher(searcher, questions, model)
     answers = evaluate_answers(searcher, questions)
+    by_corpus = corpus_reports(searcher, questions, model)
     comparison: tuple[RetrievalScores, ...] = ()
     notes: tuple[str, ...] = ()
     if compare_with is not None:
         second = other_model(model) if compare_with == "auto" else compare_with
         comparison, notes = compare_model(settings, questions, second)
-    return EvalReport(str(path), model, retrieval, answers, comparison, notes)
+    shown = ", ".join(map(str, paths))
+    return EvalReport(shown, model, retrieval, answers, comparison, notes, by_corpus)
 
 
 def compare_model(
@@ -419,6 +455,11 @@ def format_report(report: EvalReport) -> str:
             parts += ["", "Answer failures: " + ", ".join(report.answers.failures)]
         if report.answers.false_refusals:
             parts += ["", "Of these, refused though answerable: " + ", ".join(report.answers.false_refusals)]
+    if report.by_corpus:
+        from evaluation.corpora import format_corpus_table
+
+        parts += ["", "## Per corpus (hybrid retrieval; answers; printed page of the evidence and of the "
+                  "citations quoting it)", "", format_corpus_table(report.by_corpus)]
     for note in report.notes:
         parts += ["", f"Note: {note}"]
     if report.comparison:
@@ -447,6 +488,12 @@ def scores_to_dict(s: RetrievalScores) -> dict[str, Any]:
         "mrr": round(s.mrr, 4),
         "misses_at_3": list(s.misses_at_3),
     }
+
+
+def _corpus_dict(report: Any) -> dict[str, Any]:
+    from evaluation.corpora import corpus_report_to_dict
+
+    return corpus_report_to_dict(report)
 
 
 def answers_to_dict(a: AnswerScores) -> dict[str, Any]:

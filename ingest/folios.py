@@ -84,7 +84,8 @@ def printed_folios(pages: Sequence[str]) -> list[str] | None:
     """The printed page number of every sheet ("" where none is printed), or None if none is found.
 
     Arabic folios run from the first sheet that shows one with the book's offset to the end; roman
-    folios (front matter) from the first sheet that shows one up to the arabic run.
+    folios (front matter) from the first sheet that shows one up to the arabic run. A sheet inside a run
+    that shows no number (a full-page figure) still has its place in the numbering.
     """
     candidates = [folio_candidates(p) for p in pages]
     sheets = range(1, len(pages) + 1)
@@ -102,7 +103,8 @@ def printed_folios(pages: Sequence[str]) -> list[str] | None:
         first = min(s for s, values in front if s - roman_offset in values)
         for s in range(max(first, roman_offset + 1), arabic_start):
             labels[s - 1] = to_roman(s - roman_offset)
-    return labels
+    # A sheet with no text at all prints no number either (and is never cited).
+    return [label if page.strip() else "" for label, page in zip(labels, pages, strict=True)]
 
 
 def choose_labels(pdf_labels: Sequence[str], folios: Sequence[str] | None, has_page_labels: bool) -> list[str]:
