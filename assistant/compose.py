@@ -10,7 +10,7 @@ quote check of `assistant.citations` before it leaves this module.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from assistant.answer_types import Answer
@@ -52,7 +52,7 @@ class Candidate:
         return self.hit.chunk.text[self.start : self.end]
 
 
-def candidate_sentences(question: str, hits: Sequence[Hit]) -> list[Candidate]:
+def candidate_sentences(question: str, hits: Sequence[Hit], generic: Collection[str] = frozenset()) -> list[Candidate]:
     """Score every sentence of the hits: its cosine to the question plus a bonus for specific words.
 
     A word's bonus is weighted by its rarity among the retrieved sentences (inverse sentence frequency):
@@ -60,7 +60,7 @@ def candidate_sentences(question: str, hits: Sequence[Hit]) -> list[Candidate]:
     sentence that also says "Chair" must win. Headings are penalised: they echo the question's words
     without answering it.
     """
-    terms = set(content_stems(question))
+    terms = set(content_stems(question, generic))
     spans_of: list[list[tuple[int, int, float | None, set[str], bool]]] = []
     df: dict[str, int] = dict.fromkeys(terms, 0)
     for hit in hits:
@@ -129,10 +129,11 @@ def refusal(question: str, hits: Sequence[Hit], notice: str = "") -> Answer:
 
 
 def extractive_answer(
-    question: str, hits: Sequence[Hit], query: str | None = None
+    question: str, hits: Sequence[Hit], query: str | None = None, generic: Collection[str] = frozenset()
 ) -> Answer:
-    """Compose the cited answer from `hits` (refusal gating is the caller's job)."""
-    chosen = select_sentences(candidate_sentences(query or question, hits))
+    """Compose the cited answer from `hits` (refusal gating is the caller's job); `generic` are the
+    index's generic terms (`Retriever.generic_terms`), which earn a sentence no bonus."""
+    chosen = select_sentences(candidate_sentences(query or question, hits, generic))
     if not chosen:
         return refusal(question, hits)
     citations = tuple(cite(n, c.hit, c.start, c.end) for n, c in enumerate(chosen, start=1))

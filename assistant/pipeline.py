@@ -81,6 +81,7 @@ class Retrieval:
     query: str  # the question with a follow-up's topic carried over from the history
     hits: tuple[Hit, ...]  # the passage pool, best first (more than the k shown)
     refusal: Answer | None
+    generic: frozenset[str] = frozenset()  # the index's generic terms (Retriever.generic_terms)
 
 
 def retrieve_or_refuse(
@@ -99,16 +100,18 @@ def retrieve_or_refuse(
     refused = None
     embedder = searcher.embedder  # already loaded by the search above
     background = None if embedder is None else background_cosine(embedder, query)
-    if should_refuse(query, hits, refusal_model_of(searcher), background):
+    generic = searcher.generic_terms()
+    if should_refuse(query, hits, refusal_model_of(searcher), background, generic):
         refused = refusal(question, hits[:k])
     elif reason := ruled_out(query, hits, searcher.knows):
         refused = refusal(question, hits[:k], notice=reason)
-    return Retrieval(question=question, query=query, hits=hits, refusal=refused)
+    return Retrieval(question=question, query=query, hits=hits, refusal=refused, generic=generic)
 
 
 def compose_answer(retrieval: Retrieval, k: int) -> Answer:
     """The extractive answer from the whole passage pool, listing the first `k` passages (and any cited)."""
-    answer = extractive_answer(retrieval.question, retrieval.hits, query=retrieval.query)
+    answer = extractive_answer(retrieval.question, retrieval.hits, query=retrieval.query,
+                               generic=retrieval.generic)
     return replace(answer, related=shown_hits(retrieval.hits, k, answer.citations))
 
 

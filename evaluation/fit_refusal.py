@@ -152,7 +152,7 @@ def main() -> int:
     for row in rows:
         query = resolve_query(row.q)
         hits = retrieve(searcher, query, k=args.k)
-        f = refusal_features(query, hits, background_cosine(searcher.embedder, query))
+        f = refusal_features(query, hits, background_cosine(searcher.embedder, query), searcher.generic_terms())
         feats.append(f)
         reasons.append(ruled_out(query, hits, searcher.knows))
         print(f"{row.id[:32]:32} {row.lang:4} {int(row.answerable):3} {f.cosine:6.3f} {f.overlap:7.3f} "

@@ -50,6 +50,8 @@ class Manifest:
     n_sentences: int
     documents: tuple[DocRecord, ...]
     file_sizes: tuple[tuple[str, int], ...] = ()  # (file name, bytes): detects truncated files
+    # (stemmed term, chunks containing it) for the common terms (index/term_stats.py); empty in older indexes
+    term_df: tuple[tuple[str, int], ...] = ()
 
 
 def now_iso() -> str:
@@ -67,6 +69,7 @@ def manifest_to_json(m: Manifest) -> dict[str, Any]:
         "n_chunks": m.n_chunks,
         "n_sentences": m.n_sentences,
         "file_sizes": dict(m.file_sizes),
+        "term_df": dict(m.term_df),
         "documents": [
             {**asdict(r.info), "meta_sha256": r.meta_sha256, "chunk_ids": list(r.chunk_ids)} for r in m.documents
         ],
@@ -100,4 +103,5 @@ def manifest_from_json(data: dict[str, Any]) -> Manifest:
         n_sentences=int(data["n_sentences"]),
         documents=tuple(docs),
         file_sizes=tuple((str(k), int(v)) for k, v in data["file_sizes"].items()),
+        term_df=tuple((str(k), int(v)) for k, v in data.get("term_df", {}).items()),
     )

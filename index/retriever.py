@@ -39,6 +39,10 @@ class Retriever(Protocol):
         """The `k` best passages for `query`, best first; body text only unless `sections` names parts."""
         ...
 
+    def generic_terms(self) -> frozenset[str]:
+        """Stemmed terms so common in the index that matching them says nothing (index/term_stats.py)."""
+        ...
+
     def documents(self) -> list[DocumentInfo]:
         """Every indexed document."""
         ...

@@ -28,6 +28,7 @@ from index.errors import IndexStoreError
 from index.hit import Hit
 from index.rerank import CrossEncoderReranker, sentence_rerank, zscores
 from index.store import DocumentInfo, StoredIndex, current_generation, load_index
+from index.term_stats import document_frequencies, generic_terms
 from ingest.document import Chunk
 from ingest.errors import MhqaError
 from ingest.sections import BODY, SECTIONS
@@ -84,6 +85,7 @@ class Searcher:
         self._reranker_spec = reranker
         self._reranker: CrossEncoderReranker | None = None
         self._lock = threading.Lock()
+        self._generic: dict[str, frozenset[str]] = {}  # generation id -> generic_terms()
         if embedder is not None:
             _check_model(index_dir, stored, embedder)
 
@@ -142,6 +144,17 @@ class Searcher:
         or a word with no letters counts as known)."""
         vocab = self._state.bm25.vocab_dict if self._state.bm25 is not None else {}
         return all(t in vocab for t in bm25_tokenize([word])[0])
+
+    def generic_terms(self) -> frozenset[str]:
+        """Stemmed terms in half the indexed passages or more, from the manifest's document frequencies
+        (computed from the chunks for an index built before they were recorded)."""
+        state = self._state
+        cached = self._generic.get(state.gen_id)
+        if cached is None:
+            term_df = state.manifest.term_df or document_frequencies(state.chunks)
+            cached = generic_terms(term_df, len(state.chunks))
+            self._generic = {state.gen_id: cached}
+        return cached
 
     def search(
         self,

@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from evaluation.corpora import evidence_labels
-from evaluation.evaluate import load_questions
+from evaluation.evaluate import evidence_labels, load_questions
 from ingest.document import Chunk
 from ingest.pipeline import ingest_paths
 from ingest.sections import BODY, IMPRINT
