@@ -100,8 +100,8 @@ def is_heading(line: str) -> bool:
     line = line.strip()
     if not line or not line[0].isupper() or _SENTENCE_END.search(line) or line.endswith(","):
         return False
-    if line.startswith(BULLET) or _NUMBERED.match(line):
-        return False
+    if line.startswith(BULLET) or _NUMBERED.match(line) or " … " in line:
+        return False  # " … " is a collapsed dot leader: a contents entry ("Background … 1"), not a title
     words = line.split()
     if words[-1].lower() in _FUNCTION_WORDS:
         return False  # "Health systems worked with" is a line cut mid-sentence, not a title
