@@ -95,12 +95,12 @@ def retrieve_or_refuse(
 ) -> Retrieval:
     """Check the request, resolve a follow-up against `history`, retrieve, and decide whether to refuse."""
     question = check_request(question, k, generator)
-    query = resolve_query(question, history)
+    generic = searcher.generic_terms()
+    query = resolve_query(question, history, generic)
     hits = tuple(retrieve(searcher, query, k=k, doc_ids=doc_ids))
     refused = None
     embedder = searcher.embedder  # already loaded by the search above
     background = None if embedder is None else background_cosine(embedder, query)
-    generic = searcher.generic_terms()
     if should_refuse(query, hits, refusal_model_of(searcher), background, generic):
         refused = refusal(question, hits[:k])
     elif reason := ruled_out(query, hits, searcher.knows):

@@ -73,9 +73,9 @@ def content_stems(text: str, generic: Collection[str] = frozenset()) -> list[str
     return list(seen)
 
 
-def content_words(text: str) -> list[str]:
+def content_words(text: str, generic: Collection[str] = frozenset()) -> list[str]:
     """Words of `text` (original spelling) whose stem is a specific content stem, in order, unique."""
-    wanted = set(content_stems(text))
+    wanted = set(content_stems(text, generic))
     out: dict[str, None] = {}
     for token in WORD.findall(text):
         if stems([token.lower()])[0] in wanted:

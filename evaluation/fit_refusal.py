@@ -186,7 +186,7 @@ def features_of(searcher: Any, rows: Any, k: int, in_use: RefusalModel) -> tuple
     print(f"{'id':32} {'lang':4} {'ans':3} {'cos':>6} {'overlap':>7} {'agree':>6} {'margin':>6} "
           f"{'contr':>6} {'terms':>5} {'en':>2} {'p_now':>6} ruled out")
     for row in rows:
-        query = resolve_query(row.q)
+        query = resolve_query(row.q, (), searcher.generic_terms())
         hits = retrieve(searcher, query, k=k)
         f = refusal_features(query, hits, background_cosine(searcher.embedder, query), searcher.generic_terms())
         feats.append(f)
