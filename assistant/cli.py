@@ -14,6 +14,7 @@ from typing import Any
 from assistant.settings import Settings, ingest_limits, load_settings, query_limits
 from assistant.unexpected import for_terminal, report_unexpected
 from ingest.errors import MhqaError
+from ingest.sections import SECTIONS
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -79,6 +80,9 @@ def _add_query_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid", help="retrieval mode")
     p.add_argument("--rerank", action="store_true", help="re-rank candidates (sentence-level, or the "
                    "configured cross-encoder)")
+    p.add_argument("--section", action="append", choices=SECTIONS, metavar="PART",
+                   help="search this part of the documents instead of body text (repeatable): "
+                   + ", ".join(SECTIONS))
     p.add_argument("--batch", type=Path, metavar="FILE.jsonl", help='queries, one {"id":..., "q":...} a line')
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--format", choices=["text", "ris", "csljson"], default="text",
@@ -118,9 +122,14 @@ def _add_app_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("eval", parents=[common], help="measure retrieval and answers on the labelled question set",
                        description="Report hit@1, hit@3, MRR per retrieval mode and answer quality.")
-    p.add_argument("--questions", type=Path, help="question set (default: eval/questions.jsonl of the repository)")
+    p.add_argument("--questions", type=Path, action="append",
+                   help="question set (default: eval/questions.jsonl of the repository); repeat it to score "
+                   "several sets as one, reported per corpus")
     p.add_argument("--work-dir", type=Path, help="keep the evaluation's own index here and update it incrementally "
                    "(default: a temporary folder; the index of --index-dir is never touched)")
+    p.add_argument("--corpus", type=Path, help="corpus folder to index (default ./corpus, $MHQA_CORPUS_DIR)")
+    p.add_argument("--no-compare", action="store_true",
+                   help="skip the retrieval comparison with the other packaged model (a second embedding)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=_cmd_eval)
 
@@ -177,7 +186,8 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     if args.format != "text":
         return _print_search_records(searcher, batch, args)
     for qid, query in batch:
-        hits = searcher.search(query, args.k, doc_ids=args.doc, mode=args.mode, rerank=args.rerank)
+        hits = searcher.search(query, args.k, doc_ids=args.doc, mode=args.mode, rerank=args.rerank,
+                               sections=args.section)
         if args.batch or args.json:
             head = {"id": qid} if args.batch else {}
             out = {**head, "query": query, "hits": [hit_to_json(h) for h in hits]}
@@ -292,7 +302,8 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     from evaluation.evaluate import format_report, run_eval
 
-    report = run_eval(settings, args.questions, work_dir=args.work_dir)
+    compare = None if args.no_compare else "auto"
+    report = run_eval(settings, args.questions, compare_with=compare, work_dir=args.work_dir)
     print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if args.json else format_report(report))
     return EXIT_OK
 

@@ -11,7 +11,7 @@ the answer is a refusal with the reader's reason. Every citation passes the quot
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from assistant.answer_types import Answer
@@ -63,7 +63,7 @@ class Candidate:
         return self.hit.chunk.text[self.start : self.end]
 
 
-def candidate_sentences(question: str, hits: Sequence[Hit]) -> list[Candidate]:
+def candidate_sentences(question: str, hits: Sequence[Hit], generic: Collection[str] = frozenset()) -> list[Candidate]:
     """Score every sentence of the hits: its cosine to the question plus a bonus for specific words.
 
     A word's bonus is weighted by its rarity among the retrieved sentences (inverse sentence frequency):
@@ -71,7 +71,7 @@ def candidate_sentences(question: str, hits: Sequence[Hit]) -> list[Candidate]:
     sentence that also says "Chair" must win. Headings are penalised: they echo the question's words
     without answering it.
     """
-    terms = set(content_stems(question))
+    terms = set(content_stems(question, generic))
     spans_of: list[list[tuple[int, int, float | None, set[str], bool]]] = []
     df: dict[str, int] = dict.fromkeys(terms, 0)
     for hit in hits:
@@ -140,14 +140,16 @@ def refusal(question: str, hits: Sequence[Hit], notice: str = "", reason: str = 
                   notice=notice, reason=reason or notice)
 
 
-def read_hits(question: str, hits: Sequence[Hit], query: str | None = None) -> Reading:
+def read_hits(
+    question: str, hits: Sequence[Hit], query: str | None = None, generic: Collection[str] = frozenset()
+) -> Reading:
     """The reader's verdict on the candidate sentences of `hits` (`assistant.reading`).
 
     Sentences are scored against the retrieval query (a follow-up carries its topic), the question's own
     words are what the reader analyses.
     """
-    own = content_stems(question) if is_english(question) else []
-    return read(question, candidate_sentences(query or question, hits), own, READ_MARGIN)
+    own = content_stems(question, generic) if is_english(question) else []
+    return read(question, candidate_sentences(query or question, hits, generic), own, READ_MARGIN)
 
 
 def kept_hits(hits: Sequence[Hit], reading: Reading) -> list[Hit]:
@@ -157,16 +159,22 @@ def kept_hits(hits: Sequence[Hit], reading: Reading) -> list[Hit]:
 
 
 def extractive_answer(
-    question: str, hits: Sequence[Hit], query: str | None = None, *, read_question: bool = True
+    question: str,
+    hits: Sequence[Hit],
+    query: str | None = None,
+    *,
+    read_question: bool = True,
+    generic: Collection[str] = frozenset(),
 ) -> Answer:
     """Compose the cited answer from the sentences the reader keeps, best first, or refuse with the
     reader's reason (the refusal rule before it is the caller's job). `read_question=False` answers with
-    the best-scored sentence whatever the reader says: evaluation's answers with every refusal check off."""
-    reading = read_hits(question, hits, query) if read_question else Reading(())
+    the best-scored sentence whatever the reader says: evaluation's answers with every refusal check off.
+    `generic` are the index's generic terms (`Retriever.generic_terms`), which earn a sentence no bonus."""
+    reading = read_hits(question, hits, query, generic) if read_question else Reading(())
     if read_question and not reading.chosen:
         return refusal(question, hits, reason=reading.reason)
     chosen: Sequence[Candidate] = (reading.chosen if read_question
-                                   else select_sentences(candidate_sentences(query or question, hits), 1))
+                                   else select_sentences(candidate_sentences(query or question, hits, generic), 1))
     if not chosen:
         return refusal(question, hits)
     citations = tuple(cite(n, c.hit, c.start, c.end) for n, c in enumerate(chosen, start=1))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from assistant.text import content_stems, content_words, stems, words
 
@@ -20,26 +20,27 @@ _ANAPHORA = frozenset(
 _FOLLOW_UP_START = re.compile(r"^\s*(and|also|what about|how about|et|y|e)\b", re.IGNORECASE)
 
 
-def is_follow_up(question: str) -> bool:
+def is_follow_up(question: str, generic: Collection[str] = frozenset()) -> bool:
     """True when `question` leans on the previous turn: a pronoun, "and ...", or one content word."""
     tokens = words(question)
     return (
         any(t in _ANAPHORA for t in tokens)
         or bool(_FOLLOW_UP_START.match(question))
-        or len(content_stems(question)) <= 1
+        or len(content_stems(question, generic)) <= 1
     )
 
 
-def resolve_query(question: str, history: Sequence[str] = ()) -> str:
+def resolve_query(question: str, history: Sequence[str] = (), generic: Collection[str] = frozenset()) -> str:
     """The retrieval query for `question` given earlier questions (oldest first).
 
     A follow-up gets the previous turn's specific words appended ("and who chairs it?" + "Technical
-    Advisory Group"), resolved recursively so a chain of follow-ups keeps its topic.
+    Advisory Group"), resolved recursively so a chain of follow-ups keeps its topic. The index's
+    `generic` terms are never carried: they would pull in every passage.
     """
     question = question.strip()
-    if not history or not is_follow_up(question):
+    if not history or not is_follow_up(question, generic):
         return question
-    previous = resolve_query(history[-1], history[:-1])
-    own = set(content_stems(question))
-    carried = [w for w in content_words(previous) if stems([w.lower()])[0] not in own]
+    previous = resolve_query(history[-1], history[:-1], generic)
+    own = set(content_stems(question, generic))
+    carried = [w for w in content_words(previous, generic) if stems([w.lower()])[0] not in own]
     return f"{question} {' '.join(carried)}".strip()

@@ -92,6 +92,7 @@ class Retrieval:
     query: str  # the question with a follow-up's topic carried over from the history
     hits: tuple[Hit, ...]  # the passage pool, best first (more than the k shown)
     refusal: Answer | None
+    generic: frozenset[str] = frozenset()  # the index's generic terms (Retriever.generic_terms)
 
 
 def retrieve_or_refuse(
@@ -112,16 +113,17 @@ def retrieve_or_refuse(
         history = clean_history(history, limits)
     except QueryError as exc:
         raise AnswerError(str(exc)) from exc
-    query = resolve_query(question, history)
+    generic = searcher.generic_terms()
+    query = resolve_query(question, history, generic)
     hits = tuple(retrieve(searcher, query, k=k, doc_ids=doc_ids))
     refused = None
     embedder = searcher.embedder  # already loaded by the search above
     background = None if embedder is None else background_cosine(embedder, query, stored_background(searcher))
-    if should_refuse(query, hits, refusal_model_of(searcher), background):
+    if should_refuse(query, hits, refusal_model_of(searcher), background, generic):
         refused = refusal(question, hits[:k])
     elif reason := ruled_out(query, hits, searcher.knows):
         refused = refusal(question, hits[:k], notice=reason)
-    return Retrieval(question=question, query=query, hits=hits, refusal=refused)
+    return Retrieval(question=question, query=query, hits=hits, refusal=refused, generic=generic)
 
 
 def compose_answer(retrieval: Retrieval, k: int, *, read_question: bool = True) -> Answer:
@@ -129,7 +131,7 @@ def compose_answer(retrieval: Retrieval, k: int, *, read_question: bool = True) 
 
     `read_question=False`: the best sentence whatever the reader says (see `extractive_answer`)."""
     answer = extractive_answer(retrieval.question, retrieval.hits, query=retrieval.query,
-                               read_question=read_question)
+                               read_question=read_question, generic=retrieval.generic)
     return replace(answer, related=shown_hits(retrieval.hits, k, answer.citations))
 
 

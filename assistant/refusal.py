@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from math import exp
@@ -168,18 +168,20 @@ def background_cosine(embedder: Any, question: str, stored: Any = None) -> float
     return float((vectors @ q).max())
 
 
-def refusal_features(question: str, hits: Sequence[Hit], background: float | None = None) -> RefusalFeatures:
+def refusal_features(question: str, hits: Sequence[Hit], background: float | None = None,
+                     generic: Collection[str] = frozenset()) -> RefusalFeatures:
     """The signals of `should_refuse`, exposed so the fitting script prints exactly what the rule sees.
 
-    `background` is `background_cosine` of the question (None when no embedder is at hand).
+    `background` is `background_cosine` of the question (None when no embedder is at hand); `generic`
+    the index's generic terms, which count as no match.
     """
     top = list(hits[:TOP_HITS])
     if not top:
         return RefusalFeatures(cosine=0.0, overlap=0.0, agreement=0.0, margin=0.0,
-                               n_terms=len(content_stems(question)), english=is_english(question),
+                               n_terms=len(content_stems(question, generic)), english=is_english(question),
                                background=background)
     cosine = max(sentence_cosine(h) for h in top)
-    terms = content_stems(question)
+    terms = content_stems(question, generic)
     overlap = 0.0
     if terms:
         # Best single passage, not the union: an off-topic question can pick up each word somewhere.
@@ -200,7 +202,7 @@ def answer_probability(features: RefusalFeatures, model: RefusalModel = REFUSAL_
 
 
 def should_refuse(question: str, hits: Sequence[Hit], model: RefusalModel = REFUSAL_MODEL,
-                  background: float | None = None) -> bool:
+                  background: float | None = None, generic: Collection[str] = frozenset()) -> bool:
     """True when the passages most likely do not answer `question` (or there are none).
 
     `model` holds the constants fitted for the index's embedding model (`refusal_model_for`);
@@ -208,7 +210,7 @@ def should_refuse(question: str, hits: Sequence[Hit], model: RefusalModel = REFU
     """
     if not hits:
         return True
-    return answer_probability(refusal_features(question, hits, background), model) < 0.5
+    return answer_probability(refusal_features(question, hits, background, generic), model) < 0.5
 
 
 _WORD_AT = re.compile(r"[^\W\d_][\w'’-]*")

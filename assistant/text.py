@@ -6,7 +6,7 @@ Pure functions shared by composition, refusal, follow-up resolution, the reply c
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 
 from ingest.document import Chunk
@@ -29,6 +29,7 @@ _STOPWORDS = _wordset(
     should so some such than that the their theirs them themselves then there these they this those
     through to too under until up very was we were what when where which while who whom whose why will
     with would you your yours yourself yourselves tell give list name describe explain say said according
+    document documents report
     many much one two three first does did there s t d ll ve re m o y
     le la les un une des du de et en est sont qui que quoi quel quelle quels quelles comment pourquoi où
     ou dans pour par sur avec ce cette ces son sa ses leur leurs au aux il elle ils elles on nous vous
@@ -40,14 +41,6 @@ _STOPWORDS = _wordset(
 STOPWORDS = _STOPWORDS  # also what the reader (assistant.reading) leaves out of a question
 
 
-# Words that nearly every passage of this corpus contains: matching them says nothing about whether the
-# passages answer the question. (Stems are compared, so "migrants" also covers "migrant".)
-_GENERIC = _wordset(
-    """
-    who world health organization organisation migrant migrants migration refugee refugees people
-    document documents report according regional region office european europe
-    """
-)
 
 
 _POSSESSIVE = re.compile(r"['’]s$")  # possessives match their noun: "group’s" is "group"
@@ -70,10 +63,10 @@ def stems(tokens: Sequence[str]) -> list[str]:
     return list(_stemmer().stemWords(list(tokens)))
 
 
-def content_stems(text: str) -> list[str]:
-    """Stems of the specific content words of `text`: no stopwords, no corpus-generic words, unique."""
-    kept = [w for w in words(text) if w not in _STOPWORDS and len(w) > 1 and w not in _GENERIC]
-    generic = set(stems(list(_GENERIC)))
+def content_stems(text: str, generic: Collection[str] = frozenset()) -> list[str]:
+    """Stems of the specific content words of `text`: no stopwords, unique, and none of the `generic`
+    stems (the words that half the indexed passages contain: `Retriever.generic_terms`)."""
+    kept = [w for w in words(text) if w not in _STOPWORDS and len(w) > 1]
     seen: dict[str, None] = {}
     for s in stems(kept):
         if s not in generic:
@@ -81,9 +74,9 @@ def content_stems(text: str) -> list[str]:
     return list(seen)
 
 
-def content_words(text: str) -> list[str]:
+def content_words(text: str, generic: Collection[str] = frozenset()) -> list[str]:
     """Words of `text` (original spelling) whose stem is a specific content stem, in order, unique."""
-    wanted = set(content_stems(text))
+    wanted = set(content_stems(text, generic))
     out: dict[str, None] = {}
     for token in WORD.findall(text):
         if stems([token.lower()])[0] in wanted:
@@ -152,9 +145,15 @@ def quote_end(text: str, spans: Sequence[tuple[int, int]], i: int) -> int:
 
 
 def page_text(pages: Sequence[int], labels: Sequence[str]) -> str:
-    """"p. 12" (printed label), plus the physical page when it differs: "p. iv (PDF page 6)"."""
+    """"p. 12" (printed label), plus the physical page when it differs: "p. iv (PDF page 6)".
+
+    A sheet that prints no number (label "") is cited by its place in the PDF alone: "PDF page 3".
+    """
     if not labels:
         return ""
+    if not any(labels) and pages:
+        return f"PDF page {pages[0]}" if len(pages) == 1 else f"PDF pages {pages[0]}–{pages[-1]}"
+    labels = [label or "?" for label in labels]
     shown = labels[0] if len(labels) == 1 else f"{labels[0]}–{labels[-1]}"
     prefix = "p." if len(labels) == 1 else "pp."
     if list(labels) != [str(p) for p in pages] and pages:

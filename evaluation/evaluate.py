@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.refusal import load_background
 from assistant.settings import Settings
 from evaluation.reading_scores import ReadingScores, format_reading_table, reading_to_dict, score_reading_by_language
+from ingest.document import Chunk
 from ingest.errors import MhqaError
 
 if TYPE_CHECKING:
@@ -56,6 +57,9 @@ class Question:
     evidence: str = ""  # verbatim phrase of one sentence of `doc_id` that answers `q`
     key_facts: tuple[str, ...] = ()  # strings a correct answer must contain
     near_miss: bool = False  # unanswerable, but on the corpus's subjects ("Who is the vice-chair ...?")
+    # printed page label(s) the evidence lies on, as the book prints them (PDF questions; empty if unknown)
+    printed_pages: tuple[str, ...] = ()
+    corpus: str = "bundled"  # which corpus the question was written for: scores are also given per corpus
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +99,7 @@ class EvalReport:
     answers: AnswerScores | None
     comparison: tuple[RetrievalScores, ...] = field(default=())  # same metrics, another embedding model
     notes: tuple[str, ...] = ()  # e.g. why the comparison was skipped
+    by_corpus: tuple[CorpusReport, ...] = ()  # one per corpus of the questions
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -104,6 +109,7 @@ class EvalReport:
             "answers": None if self.answers is None else answers_to_dict(self.answers),
             "comparison": [scores_to_dict(s) for s in self.comparison],
             "notes": list(self.notes),
+            "by_corpus": [corpus_report_to_dict(r) for r in self.by_corpus],
         }
 
 
@@ -214,6 +220,19 @@ def score_answers(
 # ---------------------------------------------------------------- the question set
 
 
+def load_question_sets(paths: Sequence[Path]) -> tuple[Question, ...]:
+    """Several question files as one set (a mixed corpus: the bundled questions and the PDFs')."""
+    questions: list[Question] = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        for question in load_questions(path):
+            if question.id in seen:
+                raise EvalError(f"{path}: question id {question.id!r} is also in {seen[question.id]}")
+            seen[question.id] = path
+            questions.append(question)
+    return tuple(questions)
+
+
 def load_questions(path: Path) -> tuple[Question, ...]:
     """Read the JSONL question set; a malformed line names the file and line number."""
     from index.search import read_query_rows
@@ -249,10 +268,22 @@ def _parse_question(raw: Any) -> Question:
         evidence=str(raw.get("evidence", "")),
         key_facts=tuple(str(f) for f in raw.get("key_facts", ())),
         near_miss=bool(raw.get("near_miss", False)),
+        printed_pages=_printed_pages(raw),
+        corpus=str(raw.get("corpus") or "bundled"),
     )
     if answerable and not (question.doc_id and question.evidence.strip() and question.key_facts):
         raise ValueError("an answerable question needs doc_id, evidence and key_facts")
     return question
+
+
+def _printed_pages(raw: dict[str, Any]) -> tuple[str, ...]:
+    """`printed_pages` (a list) or `printed_page` (one label)."""
+    pages = raw.get("printed_pages", raw.get("printed_page", []))
+    if isinstance(pages, (str, int)):
+        pages = [pages]
+    if not isinstance(pages, list):
+        raise ValueError("'printed_pages' must be a list of page labels")
+    return tuple(str(p) for p in pages)
 
 
 # ---------------------------------------------------------------- running the set
@@ -323,7 +354,7 @@ def other_model(model: str) -> str:
 
 def run_eval(
     settings: Settings,
-    questions_path: Path | None = None,
+    questions_path: Path | Sequence[Path] | None = None,
     *,
     compare_with: str | None = "auto",
     work_dir: Path | None = None,
@@ -332,19 +363,22 @@ def run_eval(
 
     The evaluation indexes into `work_dir` (updated incrementally, so a second run re-embeds nothing), or
     into a temporary directory when it is None: the user's index is never touched. `compare_with=None`
-    skips the comparison; "auto" picks the other packaged model.
+    skips the comparison; "auto" picks the other packaged model. Several question files are one set.
     """
     with tempfile.TemporaryDirectory(prefix="mhqa-eval-") as tmp:
         index_dir = work_dir / settings.embedding_model.replace("/", "_") if work_dir else Path(tmp) / "index"
-        return _run_eval(settings, questions_path or DEFAULT_QUESTIONS, compare_with, index_dir)
+        return _run_eval(settings, questions_path or [DEFAULT_QUESTIONS], compare_with, index_dir)
 
 
-def _run_eval(settings: Settings, path: Path, compare_with: str | None, index_dir: Path) -> EvalReport:
+def _run_eval(
+    settings: Settings, path: Path | Sequence[Path], compare_with: str | None, index_dir: Path
+) -> EvalReport:
     from index.build import update_index
     from index.embed import load_embedder, resolve_model_name
     from index.search import Searcher
 
-    questions = load_questions(path)
+    paths = [path] if isinstance(path, Path) else list(path)
+    questions = load_question_sets(paths)
     model = resolve_model_name(settings.embedding_model)
     embedder = load_embedder(settings.embedding_model, engine=settings.embedding_engine, bulk=True)
     update_index(settings.corpus_dir, index_dir, settings.embedding_model, progress=False, embedder=embedder,
@@ -352,12 +386,14 @@ def _run_eval(settings: Settings, path: Path, compare_with: str | None, index_di
     searcher = Searcher.open(index_dir, embedder=embedder)
     retrieval = evaluate_searcher(searcher, questions, model)
     answers = evaluate_answers(searcher, questions)
+    by_corpus = corpus_reports(searcher, questions, model)
     comparison: tuple[RetrievalScores, ...] = ()
     notes: tuple[str, ...] = ()
     if compare_with is not None:
         second = other_model(model) if compare_with == "auto" else compare_with
         comparison, notes = compare_model(settings, questions, second)
-    return EvalReport(str(path), model, retrieval, answers, comparison, notes)
+    shown = ", ".join(map(str, paths))
+    return EvalReport(shown, model, retrieval, answers, comparison, notes, by_corpus)
 
 
 def compare_model(
@@ -433,6 +469,9 @@ def format_report(report: EvalReport) -> str:
             parts += ["", "Answer failures: " + ", ".join(report.answers.failures)]
         if report.answers.false_refusals:
             parts += ["", "Of these, refused though answerable: " + ", ".join(report.answers.false_refusals)]
+    if report.by_corpus:
+        parts += ["", "## Per corpus (hybrid retrieval; answers; printed page of the evidence and of the "
+                  "citations quoting it)", "", format_corpus_table(report.by_corpus)]
     for note in report.notes:
         parts += ["", f"Note: {note}"]
     if report.comparison:
@@ -475,3 +514,132 @@ def answers_to_dict(a: AnswerScores) -> dict[str, Any]:
         "unrefused_key_fact_rate": None if a.unrefused_key_fact_rate is None else round(a.unrefused_key_fact_rate, 4),
         "reading": [reading_to_dict(r) for r in a.reading],
     }
+
+# ---------------------------------------------------------------- per corpus, and printed pages
+#
+# A question names its corpus (`"corpus"`: "bundled" when absent) and, for PDFs, the printed pages its
+# evidence lies on (`"printed_pages"`). Two page checks:
+# - evidence page: in the first retrieved chunk that holds the evidence, the printed label of the page(s)
+#   the phrase lies on (`Chunk.pages_of`): what any citation of that phrase would say;
+# - cited page: every citation of an answer whose quote contains the evidence gives a printed page among
+#   the question's pages.
+
+
+@dataclass(frozen=True, slots=True)
+class PageScore:
+    """Checked citations (or evidence phrases) and the ids of the questions where the page was wrong."""
+
+    n: int
+    correct: int
+    wrong: tuple[str, ...] = ()
+
+    @property
+    def rate(self) -> float:
+        return self.correct / self.n if self.n else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusReport:
+    corpus: str
+    retrieval: RetrievalScores  # hybrid, every language
+    answers: AnswerScores
+    evidence_pages: PageScore
+    cited_pages: PageScore
+
+
+def evidence_span(text: str, evidence: str) -> tuple[int, int] | None:
+    """Where `evidence` lies in `text`, whitespace runs and case ignored."""
+    words = evidence.split()
+    if not words:
+        return None
+    m = re.search(r"\s+".join(map(re.escape, words)), text, re.I)
+    return (m.start(), m.end()) if m else None
+
+
+def evidence_labels(chunk: Chunk, evidence: str) -> tuple[str, ...] | None:
+    """Printed labels of the page(s) `evidence` lies on inside `chunk`, None if it is not there."""
+    span = evidence_span(chunk.text, evidence)
+    return None if span is None else chunk.pages_of(*span)[1]
+
+
+def page_ok(labels: Sequence[str], printed: Sequence[str]) -> bool:
+    return bool(labels) and set(labels) <= set(printed)
+
+
+def cited_evidence(citations: Sequence[Any], evidence: str) -> list[tuple[str, ...]]:
+    """Page labels of the citations whose quote holds the evidence phrase."""
+    wanted = normalise_text(evidence)
+    return [tuple(c.page_labels) for c in citations if wanted in normalise_text(c.quote)]
+
+
+def corpus_reports(searcher: Any, questions: Sequence[Question], model: str) -> tuple[CorpusReport, ...]:
+    """Hybrid retrieval, answers and page checks, one report per corpus of `questions`."""
+    from assistant.pipeline import answer_question
+
+    ranks: dict[str, int | None] = {}
+    evidence_pages: dict[str, tuple[str, ...] | None] = {}
+    answers: dict[str, Any] = {}
+    for q in questions:
+        answers[q.id] = answer_question(searcher, q.q, history=(), k=ANSWER_K)
+        if not q.answerable:
+            continue
+        hits = searcher.search(q.q, k=SEARCH_K, mode="hybrid")
+        ranks[q.id] = first_hit_rank([h.chunk.text for h in hits], q.evidence)
+        rank = ranks[q.id]
+        evidence_pages[q.id] = None if rank is None else evidence_labels(hits[rank - 1].chunk, q.evidence)
+    reports = []
+    for corpus in sorted({q.corpus for q in questions}):
+        mine = [q for q in questions if q.corpus == corpus]
+        answerable = [q for q in mine if q.answerable]
+        retrieval = score_ranks("hybrid", model, answerable, [ranks[q.id] for q in answerable])[0]
+        scored = score_answers(mine, [(answers[q.id].text, answers[q.id].refused) for q in mine])
+        paged = [q for q in answerable if q.printed_pages]
+        found = [q for q in paged if evidence_pages[q.id] is not None]
+        evidence = PageScore(
+            n=len(found),
+            correct=sum(page_ok(evidence_pages[q.id] or (), q.printed_pages) for q in found),
+            wrong=tuple(q.id for q in found if not page_ok(evidence_pages[q.id] or (), q.printed_pages)),
+        )
+        cited = [(q, labels) for q in paged if not answers[q.id].refused
+                 for labels in cited_evidence(answers[q.id].citations, q.evidence)]
+        cited_score = PageScore(
+            n=len(cited),
+            correct=sum(page_ok(labels, q.printed_pages) for q, labels in cited),
+            wrong=tuple(q.id for q, labels in cited if not page_ok(labels, q.printed_pages)),
+        )
+        reports.append(CorpusReport(corpus, retrieval, scored, evidence, cited_score))
+    return tuple(reports)
+
+
+def format_corpus_table(reports: Sequence[CorpusReport]) -> str:
+    lines = [
+        "| corpus | n | hybrid hit@1 | hit@3 | MRR | key-fact rate | false refusals | off-topic refused "
+        "| evidence page | cited page |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in reports:
+        a = r.answers
+        lines.append(
+            f"| {r.corpus} | {r.retrieval.n} | {r.retrieval.hit_at_1:.2f} | {r.retrieval.hit_at_3:.2f} "
+            f"| {r.retrieval.mrr:.3f} | {a.key_fact_rate:.2f} | {a.false_refusal_rate:.2f} "
+            f"| {a.refusal_rate:.2f} ({a.n_off_topic}) | {_pages(r.evidence_pages)} | {_pages(r.cited_pages)} |"
+        )
+    return "\n".join(lines)
+
+
+def _pages(score: PageScore) -> str:
+    return f"{score.correct}/{score.n}" if score.n else "–"
+
+
+def corpus_report_to_dict(r: CorpusReport) -> dict[str, Any]:
+    def pages(s: PageScore) -> dict[str, Any]:
+        return {"n": s.n, "correct": s.correct, "rate": round(s.rate, 4), "wrong": list(s.wrong)}
+
+    return {
+        "corpus": r.corpus,
+        "retrieval": scores_to_dict(r.retrieval),
+        "answers": answers_to_dict(r.answers),
+        "evidence_pages": pages(r.evidence_pages),
+        "cited_pages": pages(r.cited_pages),
+    }
+

@@ -28,6 +28,7 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -137,29 +138,21 @@ def main() -> int:
     parser.add_argument("--index-dir", type=Path, default=None)
     parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "questions.jsonl")
     parser.add_argument("-k", type=int, default=5)
+    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="corpus folder to index")
+    parser.add_argument("--test-questions", type=Path, action="append", default=[],
+                        help="also score the constants fitted on --questions on this set (repeatable): "
+                        "fitted on one corpus, tested on another")
     args = parser.parse_args()
 
     from index.build import update_index
     from index.search import Searcher
 
     index_dir = args.index_dir or ROOT / ".mhqa" / f"fit-{args.model}"
-    update_index(ROOT / "corpus", index_dir, args.model, progress=False, background=load_background())
+    update_index(args.corpus, index_dir, args.model, progress=False, background=load_background())
     searcher = Searcher.open(index_dir)
     rows = load_questions(args.questions)
     in_use = refusal_model_for(searcher.model)
-    feats: list[RefusalFeatures] = []
-    reasons: list[str] = []
-    print(f"{'id':32} {'lang':4} {'ans':3} {'cos':>6} {'overlap':>7} {'agree':>6} {'margin':>6} "
-          f"{'contr':>6} {'terms':>5} {'en':>2} {'p_now':>6} ruled out")
-    for row in rows:
-        query = resolve_query(row.q)
-        hits = retrieve(searcher, query, k=args.k)
-        f = refusal_features(query, hits, background_cosine(searcher.embedder, query, stored_background(searcher)))
-        feats.append(f)
-        reasons.append(ruled_out(query, hits, searcher.knows))
-        print(f"{row.id[:32]:32} {row.lang:4} {int(row.answerable):3} {f.cosine:6.3f} {f.overlap:7.3f} "
-              f"{f.agreement:6.3f} {f.margin:6.3f} {f.contrast or 0.0:6.3f} {f.n_terms:5d} {int(f.english):2d} "
-              f"{answer_probability(f, in_use):6.3f} {reasons[-1]}")
+    feats, reasons = features_of(searcher, rows, args.k, in_use)
     y = np.array([1.0 if r.answerable else 0.0 for r in rows])
     ids = [r.id for r in rows]
     ruled = np.array([bool(r) for r in reasons])
@@ -168,14 +161,43 @@ def main() -> int:
     print(f'\nfitted ({searcher.model}): "{searcher.model}": {model},\nin use: {in_use}\n')
     print(f"ruled out before the model: {[ids[i] for i in np.flatnonzero(ruled)]}\n")
 
-    def answers(m: RefusalModel) -> np.ndarray:
-        return np.array([not r and answer_probability(f, m) >= 0.5 for f, r in zip(feats, ruled, strict=True)])
-
-    report("in use", answers(in_use), y, ids)
-    report("fitted, in-sample", answers(model), y, ids)
+    report("in use", decisions(in_use, feats, ruled), y, ids)
+    report("fitted, in-sample", decisions(model, feats, ruled), y, ids)
     report("fitted, 2-fold CV", cross_validated(feats, y, two_folds(y), ruled), y, ids)
     report("fitted, leave-one-out", cross_validated(feats, y, np.arange(len(y)), ruled), y, ids)
+    for path in args.test_questions:
+        test = load_questions(path)
+        test_feats, test_reasons = features_of(searcher, test, args.k, in_use)
+        test_ruled = np.array([bool(r) for r in test_reasons])
+        test_y = np.array([1.0 if r.answerable else 0.0 for r in test])
+        print(f"\ntested on {path.name} (constants fitted on {args.questions.name}):")
+        report("in use", decisions(in_use, test_feats, test_ruled), test_y, [r.id for r in test])
+        report("fitted here", decisions(model, test_feats, test_ruled), test_y, [r.id for r in test])
     return 0
+
+
+def decisions(m: RefusalModel, feats: list[RefusalFeatures], ruled: np.ndarray) -> np.ndarray:
+    """Which questions `m` answers (a ruled-out question is refused whatever the model)."""
+    return np.array([not r and answer_probability(f, m) >= 0.5 for f, r in zip(feats, ruled, strict=True)])
+
+
+def features_of(searcher: Any, rows: Any, k: int, in_use: RefusalModel) -> tuple[list[RefusalFeatures], list[str]]:
+    """The refusal features and ruled-out reason of every question, one printed row each."""
+    feats: list[RefusalFeatures] = []
+    reasons: list[str] = []
+    print(f"{'id':32} {'lang':4} {'ans':3} {'cos':>6} {'overlap':>7} {'agree':>6} {'margin':>6} "
+          f"{'contr':>6} {'terms':>5} {'en':>2} {'p_now':>6} ruled out")
+    for row in rows:
+        query = resolve_query(row.q, (), searcher.generic_terms())
+        hits = retrieve(searcher, query, k=k)
+        background = background_cosine(searcher.embedder, query, stored_background(searcher))
+        f = refusal_features(query, hits, background, searcher.generic_terms())
+        feats.append(f)
+        reasons.append(ruled_out(query, hits, searcher.knows))
+        print(f"{row.id[:32]:32} {row.lang:4} {int(row.answerable):3} {f.cosine:6.3f} {f.overlap:7.3f} "
+              f"{f.agreement:6.3f} {f.margin:6.3f} {f.contrast or 0.0:6.3f} {f.n_terms:5d} {int(f.english):2d} "
+              f"{answer_probability(f, in_use):6.3f} {reasons[-1]}")
+    return feats, reasons
 
 
 if __name__ == "__main__":

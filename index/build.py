@@ -33,6 +33,7 @@ from index.store import (
     load_index,
     write_generation,
 )
+from index.term_stats import document_frequencies
 from ingest.document import Chunk
 from ingest.errors import IngestError
 from ingest.limits import Limits, as_limits
@@ -338,6 +339,7 @@ def _write(
         n_chunks=len(chunks),
         n_sentences=int(sentence_vectors.shape[0]),
         documents=tuple(d.record for d in scan.docs),
+        term_df=document_frequencies(chunks),
     )
     gen_id = write_generation(
         index_dir, manifest, chunks, vectors, sentence_vectors, hnsw_threshold=hnsw_threshold,

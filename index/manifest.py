@@ -52,6 +52,8 @@ class Manifest:
     documents: tuple[DocRecord, ...]
     file_sizes: tuple[tuple[str, int], ...] = ()  # (file name, bytes): detects truncated files
     file_sha256: tuple[tuple[str, str], ...] = ()  # (file name, hex digest): detects same-size damage
+    # (stemmed term, chunks containing it) for the common terms (index/term_stats.py); empty in older indexes
+    term_df: tuple[tuple[str, int], ...] = ()
 
 
 def now_iso() -> str:
@@ -70,6 +72,7 @@ def manifest_to_json(m: Manifest) -> dict[str, Any]:
         "n_sentences": m.n_sentences,
         "file_sizes": dict(m.file_sizes),
         "file_sha256": dict(m.file_sha256),
+        "term_df": dict(m.term_df),
         "documents": [
             {**asdict(r.info), "meta_sha256": r.meta_sha256, "chunk_ids": list(r.chunk_ids)} for r in m.documents
         ],
@@ -104,4 +107,5 @@ def manifest_from_json(data: dict[str, Any]) -> Manifest:
         documents=tuple(docs),
         file_sizes=tuple((str(k), int(v)) for k, v in data["file_sizes"].items()),
         file_sha256=tuple((str(k), str(v)) for k, v in data.get("file_sha256", {}).items()),
+        term_df=tuple((str(k), int(v)) for k, v in data.get("term_df", {}).items()),
     )

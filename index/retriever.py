@@ -34,8 +34,13 @@ class Retriever(Protocol):
         doc_ids: Sequence[str] | None = None,
         mode: Literal["hybrid", "dense", "bm25"] = "hybrid",
         rerank: bool = False,
+        sections: Sequence[str] | None = None,
     ) -> list[Hit]:
-        """The `k` best passages for `query`, best first."""
+        """The `k` best passages for `query`, best first; body text only unless `sections` names parts."""
+        ...
+
+    def generic_terms(self) -> frozenset[str]:
+        """Stemmed terms so common in the index that matching them says nothing (index/term_stats.py)."""
         ...
 
     def documents(self) -> list[DocumentInfo]:

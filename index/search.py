@@ -29,8 +29,10 @@ from index.errors import IndexStoreError
 from index.hit import Hit
 from index.rerank import CrossEncoderReranker, sentence_rerank, zscores
 from index.store import GENERATIONS, DocumentInfo, StoredIndex, current_generation, load_index
+from index.term_stats import document_frequencies, generic_terms
 from ingest.document import Chunk
 from ingest.errors import MhqaError
+from ingest.sections import BODY, SECTIONS
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
 CANDIDATES = 50  # per retriever, before fusion
 # Weights of the hybrid score over z-scores: (chunk cosine, best-sentence cosine, BM25).
 FUSION_WEIGHTS = (0.3, 0.3, 0.4)
+DEFAULT_SECTIONS = frozenset({BODY})
 
 
 def linear_fuse(
@@ -85,6 +88,7 @@ class Searcher:
         self._reranker_spec = reranker
         self._reranker: CrossEncoderReranker | None = None
         self._lock = threading.Lock()
+        self._generic: dict[str, frozenset[str]] = {}  # generation id -> generic_terms()
         if embedder is not None:
             _check_model(index_dir, stored, embedder)
 
@@ -160,6 +164,17 @@ class Searcher:
         vocab = self._state.bm25.vocab_dict if self._state.bm25 is not None else {}
         return all(t in vocab for t in bm25_tokenize([word])[0])
 
+    def generic_terms(self) -> frozenset[str]:
+        """Stemmed terms in half the indexed passages or more, from the manifest's document frequencies
+        (computed from the chunks for an index built before they were recorded)."""
+        state = self._state
+        cached = self._generic.get(state.gen_id)
+        if cached is None:
+            term_df = state.manifest.term_df or document_frequencies(state.chunks)
+            cached = generic_terms(term_df, len(state.chunks))
+            self._generic = {state.gen_id: cached}
+        return cached
+
     def search(
         self,
         query: str,
@@ -168,15 +183,22 @@ class Searcher:
         doc_ids: Sequence[str] | None = None,
         mode: Mode = "hybrid",
         rerank: bool = False,
+        sections: Sequence[str] | None = None,
     ) -> list[Hit]:
-        """The `k` best chunks for `query`, optionally only from `doc_ids`."""
+        """The `k` best chunks for `query`, optionally only from `doc_ids`.
+
+        Only body text is searched unless `sections` names other parts of the documents ("references",
+        "contents", "imprint", "index": ingest/sections.py); a contents line or a reference entry shares
+        a question's words without answering it.
+        """
         if mode not in MODES:
             raise MhqaError(f"unknown search mode {mode!r}: use one of {', '.join(MODES)}")
         state = self._state  # one generation for the whole query, even if refresh() swaps meanwhile
         _check_doc_ids(state, doc_ids)
+        wanted_sections = check_sections(sections)
         if k <= 0 or not query.strip() or not state.chunks:
             return []
-        rows = _allowed_rows(state, doc_ids)
+        rows = _allowed_rows(state, doc_ids, wanted_sections)
         if rows is not None and rows.size == 0:
             return []
         embedder = self.embedder
@@ -253,11 +275,25 @@ def _check_model(index_dir: Path, state: StoredIndex, embedder: Embedder) -> Non
         )
 
 
-def _allowed_rows(state: StoredIndex, doc_ids: Sequence[str] | None) -> np.ndarray | None:
-    if not doc_ids:
+def check_sections(sections: Sequence[str] | None) -> frozenset[str]:
+    """The parts to search (body text by default); an unknown name is refused, not silently empty."""
+    if not sections:
+        return DEFAULT_SECTIONS
+    unknown = sorted(set(sections) - set(SECTIONS))
+    if unknown:
+        raise MhqaError(f"unknown section {unknown[0]!r}: use one of {', '.join(SECTIONS)}")
+    return frozenset(sections)
+
+
+def _allowed_rows(state: StoredIndex, doc_ids: Sequence[str] | None, sections: frozenset[str]) -> np.ndarray | None:
+    """Rows the filters allow, or None when they allow every row (the approximate index can then be used)."""
+    wanted = set(doc_ids) if doc_ids else None
+    if wanted is None and all(c.section in sections for c in state.chunks):
         return None
-    wanted = set(doc_ids)
-    return np.array([i for i, c in enumerate(state.chunks) if c.doc_id in wanted], dtype=np.int64)
+    return np.array(
+        [i for i, c in enumerate(state.chunks) if c.section in sections and (wanted is None or c.doc_id in wanted)],
+        dtype=np.int64,
+    )
 
 
 def _dense_candidates(state: StoredIndex, q: np.ndarray, n: int, rows: np.ndarray | None) -> list[tuple[int, float]]:

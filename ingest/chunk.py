@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from ingest.acronyms import acronyms_used, defined_acronyms
 from ingest.clean import is_heading, is_numbered
 from ingest.document import Chunk, Document
+from ingest.sections import label_sections
 from ingest.sentences import count_word_pieces, split_sentences
 
 # Bump whenever chunking or cleaning output changes: the index stores it and rebuilds on a mismatch.
-CHUNKER_VERSION = "5"
+CHUNKER_VERSION = "6"  # 6: book parts, printed folios, tabs kept as spaces
 MAX_WORD_PIECES = 200
 # A chunk of pathological text (few spaces, long runs) is also cut by characters.
 MAX_CHARS = 2000
@@ -156,4 +157,4 @@ def chunk_document(doc: Document) -> list[Chunk]:
                     acronyms=acronyms_used(text[start:end], acronyms),
                 )
             )
-    return chunks
+    return label_sections(doc, chunks)

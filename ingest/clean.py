@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ingest.furniture import collapse_leaders, strip_running_titles
+
 BULLET = "•"
 # Characters that open a list item in extracted text; all become BULLET.
 _BULLET_CHARS = "•●▪■◦‣∙·"
@@ -36,7 +38,9 @@ _FUNCTION_WORDS = frozenset(
 
 def normalize_unicode(text: str) -> str:
     """NFC, ligatures spelled out, soft/zero-width characters dropped, odd spaces and line ends unified."""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    # A tab separates words (pypdf puts one between the words of some PDFs): it becomes a space before
+    # control characters are dropped below.
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE).replace("\t", " ")
     for lig, plain in _LIGATURES.items():
         text = text.replace(lig, plain)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n").replace("\v", "\n")
@@ -96,8 +100,8 @@ def is_heading(line: str) -> bool:
     line = line.strip()
     if not line or not line[0].isupper() or _SENTENCE_END.search(line) or line.endswith(","):
         return False
-    if line.startswith(BULLET) or _NUMBERED.match(line):
-        return False
+    if line.startswith(BULLET) or _NUMBERED.match(line) or " … " in line:
+        return False  # " … " is a collapsed dot leader: a contents entry ("Background … 1"), not a title
     words = line.split()
     if words[-1].lower() in _FUNCTION_WORDS:
         return False  # "Health systems worked with" is a line cut mid-sentence, not a title
@@ -230,7 +234,8 @@ def clean_pages(pages: Sequence[str], *, paginated: bool = False) -> CleanText:
     """
     texts = [normalize_unicode(p) for p in pages]
     if paginated:
-        texts = strip_running_lines(texts)
+        texts = strip_running_titles(strip_running_lines(texts))
+    texts = [collapse_leaders(t) for t in texts]
     # Each merged paragraph is a list of (page index, text) pieces so that page starts can be found.
     merged: list[list[tuple[int, str]]] = []
     for page_index, page_text in enumerate(texts):

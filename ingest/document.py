@@ -33,7 +33,9 @@ class Page:
     """One physical page of the cleaned text. Non-paginated formats have a single page 1 labelled "1"."""
 
     number: int  # 1-based physical page number
-    label: str  # printed page label ("iv", "12"); equals str(number) when the PDF has none
+    # printed page label ("iv", "12"); str(number) when the PDF has neither labels nor printed folios, and
+    # "" for a sheet that prints no number in a book whose other pages do (a cover, a blank page)
+    label: str
     start: int  # span of this page in Document.text
     end: int
 
@@ -73,6 +75,9 @@ class Chunk:
     # (short, long) forms of the acronyms the document defines that this chunk uses ("TAG", "Technical
     # Advisory Group"): `search_text` spells them out. Empty in chunks from before chunker version 4.
     acronyms: tuple[tuple[str, str], ...] = field(default=())
+    # the part of the book: "body", or "contents", "imprint", "references", "index" (ingest/sections.py),
+    # which search leaves out unless asked and answers never quote. "body" before chunker version 6.
+    section: str = "body"
 
     @property
     def pages(self) -> tuple[int, ...]:
@@ -116,4 +121,5 @@ def chunk_from_json(data: dict[str, Any]) -> Chunk:
         sentences=tuple((int(s), int(e)) for s, e in data["sentences"]),
         page_breaks=tuple(int(x) for x in data.get("page_breaks", ())),
         acronyms=tuple((str(short), str(long)) for short, long in data.get("acronyms", ())),
+        section=str(data.get("section", "body")),
     )

@@ -21,6 +21,7 @@ from ingest.document import Document, DocumentMeta, Page
 from ingest.errors import IngestError
 from ingest.limits import KIB, MIB, Limits, as_limits, over
 from ingest.markup import html_to_text, markdown_to_text
+from ingest.pdf_pages import pdf_page_labels, warn_image_only
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ def document_from_bytes(path: Path, data: bytes, limits: Limits | int = DEFAULT_
             raise IngestError(path, "no extractable text (a scanned, image-only PDF?): it needs OCR first")
         raise IngestError(path, "no text after cleaning")
     page_objs = tuple(
-        Page(number=i + 1, label=(labels[i] if labels and labels[i] else str(i + 1)), start=s, end=e)
+        Page(number=i + 1, label=(labels[i] if labels else str(i + 1)), start=s, end=e)
         for i, (s, e) in enumerate(cleaned.page_spans)
     )
     return Document(
@@ -311,15 +312,14 @@ def _pdf_pages(path: Path, data: bytes, limits: Limits) -> tuple[list[str], list
         labels = [str(i + 1) for i in range(n_pages)]
     if len(labels) != n_pages:
         labels = [str(i + 1) for i in range(n_pages)]
+    labels = pdf_page_labels(reader, pages, labels)
     try:
         info = reader.metadata
         title = str(info.get("/Title") or "").strip() if info else ""
         made = re.match(r"(?:D:)?((?:19|20)\d\d)", str(info.get("/CreationDate") or "")) if info else None
     except Exception:
         title, made = "", None
-    empty = sum(1 for p in pages if not p.strip())
-    if empty and empty < n_pages:
-        log.warning("%r: %d of %d pages have no text layer (scanned?); they cannot be cited", str(path), empty, n_pages)
+    warn_image_only(path, pages)
     return pages, labels, title if _plausible_title(title) else "", made.group(1) if made else ""
 
 

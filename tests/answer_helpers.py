@@ -98,3 +98,6 @@ class ListSearcher:
 
     def knows(self, word: str) -> bool:
         return True
+
+    def generic_terms(self) -> frozenset[str]:
+        return frozenset()

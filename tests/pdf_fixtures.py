@@ -202,4 +202,46 @@ def write_shared_stream_pdf(path: Path, n_pages: int, inflated_bytes: int) -> Pa
     out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     path.write_bytes(bytes(out))
+
+
+# A book without /PageLabels whose printed folios are not its sheet numbers (like the WHO arboviral
+# guidelines): an unnumbered cover, front matter printed i-iii, a blank sheet, then pages printed 1-4.
+# (printed folio or "" for none, lines of body text)
+BOOK_SHEETS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("", ("Clinical care of migrants: a test guideline",)),
+    ("i", ("Contents", "", "Background . . . . . . . . 1", "Findings . . . . . . . . . 2",
+           "Treatment . . . . . . . . 3", "Looking ahead . . . . . . 4")),
+    ("ii", ("Foreword", "", "This guideline collects the advice of the panel on migrant care.")),
+    ("iii", ("Acknowledgements", "", "The panel thanks the reviewers for their careful reading.")),
+    ("", ()),
+    ("1", ("Background", "", "Refugees often arrive with untreated chronic conditions.")),
+    ("2", ("Findings", "", "Screening for tuberculosis found few active cases among arrivals.")),
+    ("3", ("Treatment", "", "Children weighing 20 kg receive half of the adult dose of the medicine.")),
+    ("4", ("Looking ahead", "", "The panel will review the evidence again in two years.")),
+)
+BOOK_RUNNING_TITLE = "Clinical care of migrants"
+
+
+def write_unlabelled_book_pdf(path: Path) -> Path:
+    """BOOK_SHEETS as a PDF with no /PageLabels: a running title and the printed folio at the foot of
+    every numbered sheet, nothing at all on the blank one."""
+    pdf = _new_pdf()
+    for folio, lines in BOOK_SHEETS:
+        pdf.add_page()
+        if not lines:
+            continue
+        if folio:
+            pdf.set_xy(20, 10)
+            pdf.cell(text=BOOK_RUNNING_TITLE)
+        pdf.set_xy(20, 30)
+        for line in lines:
+            if not line:
+                pdf.ln(7)
+                continue
+            pdf.set_x(20)
+            pdf.cell(h=7, text=line, new_x="LMARGIN", new_y="NEXT")
+        if folio:
+            pdf.set_xy(100, 280)
+            pdf.cell(text=folio)
+    path.write_bytes(bytes(pdf.output()))
     return path

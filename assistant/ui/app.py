@@ -32,6 +32,7 @@ from assistant.ui.service import AppService
 from assistant.unexpected import report_unexpected
 from index.hit import hit_to_json
 from ingest.errors import MhqaError
+from ingest.sections import BODY, SECTIONS
 from ingest.upload import read_upload
 
 log = logging.getLogger(__name__)
@@ -348,6 +349,10 @@ def _search_tab(service: AppService, docs: list[Any]) -> tuple[gr.Dropdown, gr.D
         mode = gr.Radio(
             ["hybrid", "dense", "bm25"], value="hybrid", label="Retrieval", scale=1, min_width=200
         )
+        part = gr.Dropdown(
+            list(SECTIONS), value=BODY, label="Part", elem_id="mhqa-section", scale=1, min_width=140,
+            info="body text, or contents, imprint, references, index",
+        )
     results = gr.HTML(
         '<div class="mhqa-empty">Ranked passages appear here.</div>',
         elem_id="mhqa-results",
@@ -364,14 +369,17 @@ def _search_tab(service: AppService, docs: list[Any]) -> tuple[gr.Dropdown, gr.D
 
     @_handler
     def show_results(
-        text: str, chosen: list[str] | None, year: str | None, n: float, how: str
+        text: str, chosen: list[str] | None, year: str | None, n: float, how: str, section: str | None = BODY
     ) -> tuple[str, Any]:
         documents = service.documents()
-        hits = service.search(text, k=int(n), doc_ids=al.filter_doc_ids(documents, chosen, year), mode=how)
+        hits = service.search(
+            text, k=int(n), doc_ids=al.filter_doc_ids(documents, chosen, year), mode=how,
+            sections=(section or BODY,),
+        )
         years = {d.doc_id: d.meta.year for d in documents}
         return al.render_hits(hits, years=years, viewable=al.viewable_kinds(documents)), hits
 
-    inputs = [query, doc_filter, year_filter, k, mode]
+    inputs = [query, doc_filter, year_filter, k, mode, part]
     for event in (search_button.click, query.submit):
         event(show_results, inputs, [results, hits_state], api_visibility="private")
 

@@ -100,9 +100,11 @@ class AppService:
         )
 
     def search(
-        self, query: str, *, k: int = 5, doc_ids: tuple[str, ...] | None = None, mode: str = "hybrid"
+        self, query: str, *, k: int = 5, doc_ids: tuple[str, ...] | None = None, mode: str = "hybrid",
+        sections: tuple[str, ...] | None = None,
     ) -> list[Hit]:
-        """Ranked passages; `doc_ids=()` (a filter nothing matches) gives no passages rather than all."""
+        """Ranked passages; `doc_ids=()` (a filter nothing matches) gives no passages rather than all.
+        `sections` names the parts searched (body text when None)."""
         from ingest.query import clean_query
 
         if not isinstance(query, str) or not query.strip():
@@ -110,7 +112,8 @@ class AppService:
         query = clean_query(query, query_limits(self.settings), "query")  # bounded before the model sees it
         if doc_ids is not None and not doc_ids:
             return []
-        return list(self.searcher.search(query, k=k, doc_ids=list(doc_ids) if doc_ids else None, mode=mode))
+        return list(self.searcher.search(query, k=k, doc_ids=list(doc_ids) if doc_ids else None, mode=mode,
+                                         sections=sections))
 
     def check_library_change(self, action: str, token: str | None) -> str:
         """The one server-side gate of every library change ("add", "replace", "delete", "rebuild"), called

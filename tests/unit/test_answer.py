@@ -144,8 +144,10 @@ def test_answer_question_retrieves_with_the_resolved_follow_up_query() -> None:
     assert "Technical Advisory Group" in searcher.queries[-1]
 
 
-def test_content_stems_ignore_stopwords_and_corpus_generic_words() -> None:
-    assert content_stems("What is WHO doing for the health of migrants in the World Cup?") == ["cup"]
+def test_content_stems_ignore_stopwords_and_the_generic_terms_they_are_given() -> None:
+    question = "What is WHO doing for the health of migrants in the World Cup?"
+    assert content_stems(question) == ["health", "migrant", "world", "cup"]
+    assert content_stems(question, frozenset({"health", "migrant", "world"})) == ["cup"]
 
 
 def test_features_see_no_agreement_when_bm25_found_nothing() -> None:

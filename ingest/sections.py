@@ -1,0 +1,84 @@
+"""Parts of a book that are not its body: contents lists, imprint pages, reference lists and indexes.
+
+Each chunk is labelled with the part it lies in (`Chunk.section`). Search leaves the other parts out
+unless asked for them by name, and an answer never quotes them: a contents line ("2.1 Dengue … 6")
+or a reference entry matches a question's words without answering it. Pure functions of the chunk
+text, its heading and the page it starts on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ingest.document import Chunk, Document
+
+BODY = "body"
+CONTENTS = "contents"  # table of contents, lists of tables, figures and boxes
+IMPRINT = "imprint"  # copyright, licence, cataloguing and disclaimer page
+REFERENCES = "references"
+INDEX = "index"
+SECTIONS: tuple[str, ...] = (BODY, CONTENTS, IMPRINT, REFERENCES, INDEX)
+
+_CONTENTS_HEADING = re.compile(r"^(table of )?contents\b|^list of (tables|figures|boxes|annexes)\b", re.I)
+_REFERENCES_HEADING = re.compile(r"^(references|bibliography|works cited)\d*$", re.I)
+_INDEX_HEADING = re.compile(r"^index$", re.I)
+# A contents entry: words, a dot leader (collapsed to "…") or a space, then a page number followed by
+# the next entry or the end.
+_ENTRY = re.compile(r"[A-Za-z)](?: …)? (?:\d{1,3}|[ivx]{1,6})(?= [A-Z0-9]|\s*$)", re.M)
+_LEADER_ENTRY = re.compile(r" … (?:\d{1,3}|[ivx]{1,6})\b")
+# Marks of a bibliographic reference: a link, a DOI, "et al.", "2019;12:" or a WHO imprint.
+_REFERENCE_MARK = re.compile(
+    r"https?://|\bdoi\b|\bet al\.|\b(?:19|20)\d{2};\s?\d|Geneva: World Health Organization;|\[website\]", re.I
+)
+_NUMBERED_ENTRY = re.compile(r"^\d{1,3}\.\s")
+_IMPRINT_MARKS = (
+    re.compile(r"\bISBN\b"),
+    re.compile(r"Cataloguing-in-Publication|CIP data", re.I),
+    re.compile(r"Suggested citation", re.I),
+    re.compile(r"Some rights reserved", re.I),
+    re.compile(r"General disclaimers", re.I),
+)
+
+
+def is_contents(text: str, heading: str) -> bool:
+    """Contents lines: under a "Contents"/"List of figures" heading, with dot leaders, or mostly entries."""
+    if _CONTENTS_HEADING.match(heading.strip()) or len(_LEADER_ENTRY.findall(heading)) >= 1:
+        return True
+    entries = len(_ENTRY.findall(text))
+    return len(_LEADER_ENTRY.findall(text)) >= 2 or (entries >= 4 and entries * 12 >= len(text.split()))
+
+
+def is_reference_list(text: str, heading: str) -> bool:
+    """A reference list: under a "References" heading, or paragraphs that mostly read as references."""
+    if _REFERENCES_HEADING.match(heading.strip()):
+        return True
+    paragraphs = [p for p in text.split("\n") if p.strip()]
+    marked = sum(1 for p in paragraphs if _REFERENCE_MARK.search(p) and (_NUMBERED_ENTRY.match(p) or len(p) < 400))
+    return bool(paragraphs) and marked * 2 > len(paragraphs) and len(_REFERENCE_MARK.findall(text)) >= 2
+
+
+def is_imprint(page_text: str) -> bool:
+    """The imprint page: at least two of ISBN, cataloguing data, suggested citation, rights, disclaimers."""
+    return sum(1 for mark in _IMPRINT_MARKS if mark.search(page_text)) >= 2
+
+
+def section_of(chunk: Chunk, page_text: str) -> str:
+    """The part of the book `chunk` lies in; `page_text` is the cleaned text of its first page."""
+    if is_imprint(page_text):
+        return IMPRINT
+    if _INDEX_HEADING.match(chunk.heading.strip()):
+        return INDEX
+    if is_contents(chunk.text, chunk.heading):
+        return CONTENTS
+    if is_reference_list(chunk.text, chunk.heading):
+        return REFERENCES
+    return BODY
+
+
+def label_sections(doc: Document, chunks: list[Chunk]) -> list[Chunk]:
+    """`chunks` of `doc` with their `section` set (only paginated documents have these parts)."""
+    if len(doc.pages) < 2:
+        return chunks
+    by_number = {p.number: doc.text[p.start : p.end] for p in doc.pages}
+    return [replace(c, section=section_of(c, by_number.get(c.page_start, ""))) for c in chunks]

@@ -1,0 +1,65 @@
+"""Parts of a book recognised on each chunk: contents, imprint, references; body text otherwise."""
+
+from __future__ import annotations
+
+from ingest.clean import clean_pages
+from ingest.furniture import collapse_leaders, strip_running_titles
+from ingest.sections import is_contents, is_imprint, is_reference_list
+
+CONTENTS_LINES = "1 Executive summary … 1 2 Introduction … 3 2.1 Background … 3 2.2 Dengue … 6"
+UNDOTTED_CONTENTS = (
+    "1. Background 1 1.1 Purpose, process, target audience and structure of the field guide 1 "
+    "1.2 P. vivax life cycle 3 1.3 G6PD deficiency and clinical implications in malaria 5"
+)
+REFERENCES = "\n".join([
+    "1. Beutler E. G6PD deficiency. Blood. 1994;84:3613–6 (https://doi.org/10.1182/blood.V84.11.3613).",
+    "2. Malaria case management: operations manual. Geneva: World Health Organization; 2009.",
+    "3. Price DJ, Nekkab N, Monteiro WM et al. Tafenoquine following G6PD screening. PLoS One. 2022;17:e0267193.",
+])
+BODY = (
+    "Tafenoquine is available as a 150 mg tablet and as a 50 mg dispersible tablet. Adults weighing more "
+    "than 35 kg receive a single 300 mg dose on day 1 or day 2 of the course of chloroquine (2)."
+)
+IMPRINT = (
+    "ISBN 978-92-4-012080-8 (electronic version)\n\n© World Health Organization 2026 Some rights reserved. "
+    "Suggested citation. Malaria case management. Geneva: World Health Organization; 2026."
+)
+
+
+def test_contents_lines_with_or_without_dot_leaders_are_contents() -> None:
+    assert is_contents(CONTENTS_LINES, "")
+    assert is_contents(UNDOTTED_CONTENTS, "")
+    assert is_contents("Foreword", "Contents")
+    assert not is_contents(BODY, "3.4 Anti-relapse treatment")
+
+
+def test_reference_entries_are_a_reference_list_and_body_text_is_not() -> None:
+    assert is_reference_list(REFERENCES, "")
+    assert is_reference_list("Any text at all.", "References1")
+    assert not is_reference_list(BODY, "Tafenoquine")
+
+
+def test_the_imprint_page_needs_two_of_its_marks() -> None:
+    assert is_imprint(IMPRINT)
+    assert not is_imprint("© Promise Tangeman-Wurzell. Some rights reserved CC BY 2.0. Dogs were vaccinated.")
+
+
+def test_dot_leaders_collapse_to_one_ellipsis() -> None:
+    assert collapse_leaders("About rabies data . . . . . . . . 3") == "About rabies data … 3"
+    assert collapse_leaders("Acknowledgments ................ vi") == "Acknowledgments … vi"
+    assert collapse_leaders("He said... and left.") == "He said... and left."
+
+
+def test_a_running_title_that_changes_by_chapter_is_removed() -> None:
+    bodies = ("Dengue is caused by a virus.", "Zika spreads through bites.", "Chikungunya causes arthralgia.")
+    chapter = [f"Introduction\n{n}\n{body}\nMore about it on page {n}, {body.lower()}" for n, body in
+               zip((3, 5, 7), bodies, strict=True)]
+    stripped = strip_running_titles(chapter)
+    assert all("Introduction" not in page for page in stripped)
+    assert all(body in page for body, page in zip(bodies, stripped, strict=True))
+
+
+def test_tabs_between_words_become_spaces() -> None:
+    assert clean_pages(["WHO-recommended\trabies-related\tdefinitions apply."]).text == (
+        "WHO-recommended rabies-related definitions apply."
+    )
