@@ -13,12 +13,14 @@ run: setup
 
 lint: setup
 	$(VENV)/ruff check ingest index assistant evaluation tests benchmarks
+	$(VENV)/ruff format --check ingest index assistant evaluation tests benchmarks
 	$(VENV)/mypy
 
 # Lint, types, and every test (unit, integration with the real model, browser end-to-end).
 test:
 	./scripts/setup.sh --with-browser
 	$(VENV)/ruff check ingest index assistant evaluation tests benchmarks
+	$(VENV)/ruff format --check ingest index assistant evaluation tests benchmarks
 	$(VENV)/mypy
 	$(VENV)/python -m pytest -m "" tests
 

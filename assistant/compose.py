@@ -136,8 +136,15 @@ def select_sentences(candidates: Sequence[Candidate], max_sentences: int = MAX_S
 def refusal(question: str, hits: Sequence[Hit], notice: str = "", reason: str = "") -> Answer:
     """The plain refusal, with the closest passages as related reading (`reason`: why, in words; a
     notice that says why is the reason too)."""
-    return Answer(question=question, text=REFUSAL_TEXT, refused=True, citations=(), related=tuple(hits),
-                  notice=notice, reason=reason or notice)
+    return Answer(
+        question=question,
+        text=REFUSAL_TEXT,
+        refused=True,
+        citations=(),
+        related=tuple(hits),
+        notice=notice,
+        reason=reason or notice,
+    )
 
 
 def read_hits(
@@ -173,12 +180,14 @@ def extractive_answer(
     reading = read_hits(question, hits, query, generic) if read_question else Reading(())
     if read_question and not reading.chosen:
         return refusal(question, hits, reason=reading.reason)
-    chosen: Sequence[Candidate] = (reading.chosen if read_question
-                                   else select_sentences(candidate_sentences(query or question, hits, generic), 1))
+    chosen: Sequence[Candidate] = (
+        reading.chosen if read_question else select_sentences(candidate_sentences(query or question, hits, generic), 1)
+    )
     if not chosen:
         return refusal(question, hits)
     citations = tuple(cite(n, c.hit, c.start, c.end) for n, c in enumerate(chosen, start=1))
     text = " ".join(f"{' '.join(c.quote.split())} [{c.n}]" for c in citations)
-    answer = Answer(question=question, text=text, refused=False, citations=citations, related=tuple(hits),
-                    partial=reading.partial)
+    answer = Answer(
+        question=question, text=text, refused=False, citations=citations, related=tuple(hits), partial=reading.partial
+    )
     return enforce_citations(answer, [h.chunk for h in hits])

@@ -44,18 +44,29 @@ def _shape(answer: Mapping[str, Any]) -> str:
 
 
 def citation_to_dict(c: Citation) -> dict[str, Any]:
-    return {"n": c.n, "chunk_id": c.chunk_id, "doc_id": c.doc_id, "title": c.title, "pages": list(c.pages),
-            "page_labels": list(c.page_labels), "quote": c.quote}
+    return {
+        "n": c.n,
+        "chunk_id": c.chunk_id,
+        "doc_id": c.doc_id,
+        "title": c.title,
+        "pages": list(c.pages),
+        "page_labels": list(c.page_labels),
+        "quote": c.quote,
+    }
 
 
 def answer_to_dict(answer: Answer, *, id: Any = None) -> dict[str, Any]:
     """The `--json` object; `id` (from a --batch line) is carried through first when given."""
     out: dict[str, Any] = {} if id is None else {"id": id}
-    out.update({
-        "question": answer.question, "answer": answer.text, "refused": answer.refused,
-        "citations": [citation_to_dict(c) for c in answer.citations],
-        "related": [hit_to_json(h) for h in answer.related],
-    })
+    out.update(
+        {
+            "question": answer.question,
+            "answer": answer.text,
+            "refused": answer.refused,
+            "citations": [citation_to_dict(c) for c in answer.citations],
+            "related": [hit_to_json(h) for h in answer.related],
+        }
+    )
     out["partial"] = answer.partial
     if answer.reason:
         out["reason"] = answer.reason
@@ -93,21 +104,36 @@ def render_markdown(answer: Answer, meta: Mapping[str, DocumentMeta] | None = No
     if answer.citations:
         lines += ["**Sources**", ""]
         for c in answer.citations:
-            lines.append(f"{c.n}. *{_md(c.title)}*{_md_source(meta.get(c.doc_id))}, "
-                         f"{page_text(c.pages, c.page_labels)}  ")
+            lines.append(
+                f"{c.n}. *{_md(c.title)}*{_md_source(meta.get(c.doc_id))}, {page_text(c.pages, c.page_labels)}  "
+            )
             lines.append(f"   > {_md(_one_line(c.quote))}")
     elif answer.related:
         lines += ["**Related passages** (they do not answer the question)", ""]
         for h in answer.related:
-            lines.append(f"- *{_md(h.chunk.title)}*, {page_text(h.chunk.pages, h.chunk.page_labels)}: "
-                         f"{in_quotes(_md(_one_line(h.best_sentence_text)))}")
+            lines.append(
+                f"- *{_md(h.chunk.title)}*, {page_text(h.chunk.pages, h.chunk.page_labels)}: "
+                f"{in_quotes(_md(_one_line(h.best_sentence_text)))}"
+            )
     if answer.notice:
         lines += ["", f"*Note: {_md(answer.notice)}*"]
     return "\n".join(lines).rstrip() + "\n"
 
 
-CSV_COLUMNS = ("question", "answer", "refused", "n", "title", "doc_id", "pages", "page_labels", "quote",
-               "publisher", "year", "url")
+CSV_COLUMNS = (
+    "question",
+    "answer",
+    "refused",
+    "n",
+    "title",
+    "doc_id",
+    "pages",
+    "page_labels",
+    "quote",
+    "publisher",
+    "year",
+    "url",
+)
 
 
 def render_csv(answer: Answer, meta: Mapping[str, DocumentMeta] | None = None) -> str:
@@ -121,10 +147,20 @@ def render_csv(answer: Answer, meta: Mapping[str, DocumentMeta] | None = None) -
         writer.writerow(head + [""] * (len(CSV_COLUMNS) - len(head)))
     for c in answer.citations:
         m = meta.get(c.doc_id)
-        writer.writerow(head + [
-            c.n, c.title, c.doc_id, ";".join(map(str, c.pages)), ";".join(c.page_labels), _one_line(c.quote),
-            m.publisher if m else "", m.year if m else "", (m.url or "") if m else "",
-        ])
+        writer.writerow(
+            head
+            + [
+                c.n,
+                c.title,
+                c.doc_id,
+                ";".join(map(str, c.pages)),
+                ";".join(c.page_labels),
+                _one_line(c.quote),
+                m.publisher if m else "",
+                m.year if m else "",
+                (m.url or "") if m else "",
+            ]
+        )
     return buf.getvalue()
 
 
@@ -222,8 +258,11 @@ def render_csljson(passages: Sequence[CitedPassage], meta: Mapping[str, Document
     items = []
     for i, p in enumerate(passages, 1):
         m = meta.get(p.doc_id) or DocumentMeta(title=p.title)
-        item: dict[str, Any] = {"id": f"{p.doc_id}-{i}", "type": "book" if _is_book(m) else "report",
-                                "title": m.title or p.title}
+        item: dict[str, Any] = {
+            "id": f"{p.doc_id}-{i}",
+            "type": "book" if _is_book(m) else "report",
+            "title": m.title or p.title,
+        }
         if m.publisher:
             item["publisher"] = m.publisher
         if m.year.isdigit():

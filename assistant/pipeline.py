@@ -55,16 +55,17 @@ def check_request(question: str, k: int, generator: str, limits: QueryLimits = Q
     return question
 
 
-def retrieve(
-    searcher: Retriever, query: str, *, k: int, doc_ids: Sequence[str] | None = None
-) -> list[Hit]:
+def retrieve(searcher: Retriever, query: str, *, k: int, doc_ids: Sequence[str] | None = None) -> list[Hit]:
     """Hybrid search with sentence-level re-ranking: the passages an answer may draw on.
 
     At least SENTENCE_POOL passages are fetched, however small `k`: the answer's sentences are chosen
     among all of them (their cosines come precomputed with the hits), while only the first `k` are shown.
     """
-    return list(searcher.search(query, k=max(k, SENTENCE_POOL), doc_ids=list(doc_ids) if doc_ids else None,
-                                mode="hybrid", rerank=True))
+    return list(
+        searcher.search(
+            query, k=max(k, SENTENCE_POOL), doc_ids=list(doc_ids) if doc_ids else None, mode="hybrid", rerank=True
+        )
+    )
 
 
 def shown_hits(hits: Sequence[Hit], k: int, citations: Sequence[Citation] = ()) -> tuple[Hit, ...]:
@@ -130,8 +131,13 @@ def compose_answer(retrieval: Retrieval, k: int, *, read_question: bool = True) 
     """The extractive answer from the whole passage pool, listing the first `k` passages (and any cited).
 
     `read_question=False`: the best sentence whatever the reader says (see `extractive_answer`)."""
-    answer = extractive_answer(retrieval.question, retrieval.hits, query=retrieval.query,
-                               read_question=read_question, generic=retrieval.generic)
+    answer = extractive_answer(
+        retrieval.question,
+        retrieval.hits,
+        query=retrieval.query,
+        read_question=read_question,
+        generic=retrieval.generic,
+    )
     return replace(answer, related=shown_hits(retrieval.hits, k, answer.citations))
 
 

@@ -27,8 +27,7 @@ from assistant.text import STOPWORDS as _STOP
 from assistant.text import is_english, sentence_spans, stems, words
 from ingest.sentences import WORD
 
-AnswerType = Literal["person", "date", "period", "time", "number", "place", "duration", "frequency", "list",
-                     "other"]
+AnswerType = Literal["person", "date", "period", "time", "number", "place", "duration", "frequency", "list", "other"]
 
 
 def _split(text: str) -> list[str]:
@@ -37,84 +36,154 @@ def _split(text: str) -> list[str]:
 
 # What each answer type is called in a refusal ("... but no passage states a date").
 TYPE_NOUN: dict[str, str] = {
-    "person": "a name", "date": "a date", "period": "a period", "time": "a time of day", "number": "the number",
-    "place": "a place", "duration": "a duration", "frequency": "how often", "list": "the list",
+    "person": "a name",
+    "date": "a date",
+    "period": "a period",
+    "time": "a time of day",
+    "number": "the number",
+    "place": "a place",
+    "duration": "a duration",
+    "frequency": "how often",
+    "list": "the list",
     "other": "an answer",
 }
 
 # Nouns that name the answer type itself: "which city" asks for a place, so "city" is not a focus word
 # the sentence must repeat ("in Geneva" answers "from which city ...?").
 _TYPE_NOUNS: dict[str, AnswerType] = {
-    **dict.fromkeys(_split("person people individual expert experts speaker professor official organization"),
-                    "person"),
+    **dict.fromkeys(
+        _split("person people individual expert experts speaker professor official organization"), "person"
+    ),
     **dict.fromkeys(_split("date day year month week"), "date"),
     **dict.fromkeys(["time", "hour"], "time"),
     **dict.fromkeys(_split("city country place venue location town region continent"), "place"),
     **dict.fromkeys(_split("number share percentage proportion amount"), "number"),
     **dict.fromkeys(_split("durée duración length"), "duration"),
     **dict.fromkeys(_split("period periods"), "period"),
-    **dict.fromkeys(_split("kind sort type types kinds name area areas field fields topic topics aspect aspects "
-                           "thing things way ways viewpoint viewpoints perspective perspectives format formats role "
-                           "roles position positions example examples purpose aim aims goal goals reason reasons"),
-                    "other"),
+    **dict.fromkeys(
+        _split(
+            "kind sort type types kinds name area areas field fields topic topics aspect aspects "
+            "thing things way ways viewpoint viewpoints perspective perspectives format formats role "
+            "roles position positions example examples purpose aim aims goal goals reason reasons"
+        ),
+        "other",
+    ),
 }
 
 _AUX = frozenset(
-    _split("is are was were be been do does did will would can could should has have had may might must est sont "
-           "était a ont sera seront es son era fue será serán ha han")
+    _split(
+        "is are was were be been do does did will would can could should has have had may might must est sont "
+        "était a ont sera seront es son era fue será serán ha han"
+    )
 )
-_PREPOSITIONS = frozenset(_split("for in on at by from to with about during behind among within after before d à au "
-                                 "aux en pour par sur al por para con"))
+_PREPOSITIONS = frozenset(
+    _split(
+        "for in on at by from to with about during behind among within after before d à au "
+        "aux en pour par sur al por para con"
+    )
+)
 _OF = frozenset(_split("of de du des del"))
 _COPULA = frozenset(_split("is are was were est sont était es son era fue"))
 _OF_CONTINUES = frozenset(_split("term kind sort type types durée duración length"))  # "term of office"
 _MODIFIERS = frozenset(_split("first last current actual main exact more most"))  # say nothing of what is asked
 _HOW_WORDS = frozenset(_split("long many much often"))
-_WH_WORDS = frozenset(_split("what which who whom how name list quel quelle quels quelles qui cuál cuáles qué quién "
-                             "quiénes combien cuántos cuántas"))
-_DETERMINERS = frozenset(_split("the a an its their his her this that these those le la les l un une el los las lo "
-                                "un una su sus ce cette ces"))
+_WH_WORDS = frozenset(
+    _split(
+        "what which who whom how name list quel quelle quels quelles qui cuál cuáles qué quién "
+        "quiénes combien cuántos cuántas"
+    )
+)
+_DETERMINERS = frozenset(
+    _split(
+        "the a an its their his her this that these those le la les l un une el los las lo un una su sus ce cette ces"
+    )
+)
 
 # French and Spanish nouns (and a few verbs) that questions ask about, read as the English stems the
 # passages would use. A word missing here is not checked (see `analyse`).
 _FOREIGN_FOCUS: dict[str, tuple[str, ...]] = {
-    "vice-président": ("vice",), "vice-présidente": ("vice",), "vicepresidente": ("vice",),
-    "président": ("chair",), "présidente": ("chair",), "presidente": ("chair",),
-    "préside": ("chair",), "preside": ("chair",), "secrétaire": ("secretari",), "secretario": ("secretari",),
-    "secretaria": ("secretari",), "mandat": ("term",), "mandato": ("term",),
-    "auteur": ("author",), "auteurs": ("author",), "autor": ("author",), "autores": ("author",),
-    "modère": ("moder",), "modera": ("moder",), "modérateur": ("moder",), "moderador": ("moder",),
-    "titre": ("titl",), "título": ("titl",), "budget": ("budget",), "presupuesto": ("budget",),
-    "livre": ("book",), "libro": ("book",), "rapport": ("report",), "informe": ("report",),
-    "réunion": ("meet",), "reunión": ("meet",), "deuxième": ("second",), "segunda": ("second",),
-    "segundo": ("second",), "membres": ("member",), "miembros": ("member",), "experts": ("expert",),
-    "expertos": ("expert",), "migrants": ("migrant",), "migrantes": ("migrant",), "femmes": ("women",),
-    "mujeres": ("women",), "pages": ("page",), "páginas": ("page",),
+    "vice-président": ("vice",),
+    "vice-présidente": ("vice",),
+    "vicepresidente": ("vice",),
+    "président": ("chair",),
+    "présidente": ("chair",),
+    "presidente": ("chair",),
+    "préside": ("chair",),
+    "preside": ("chair",),
+    "secrétaire": ("secretari",),
+    "secretario": ("secretari",),
+    "secretaria": ("secretari",),
+    "mandat": ("term",),
+    "mandato": ("term",),
+    "auteur": ("author",),
+    "auteurs": ("author",),
+    "autor": ("author",),
+    "autores": ("author",),
+    "modère": ("moder",),
+    "modera": ("moder",),
+    "modérateur": ("moder",),
+    "moderador": ("moder",),
+    "titre": ("titl",),
+    "título": ("titl",),
+    "budget": ("budget",),
+    "presupuesto": ("budget",),
+    "livre": ("book",),
+    "libro": ("book",),
+    "rapport": ("report",),
+    "informe": ("report",),
+    "réunion": ("meet",),
+    "reunión": ("meet",),
+    "deuxième": ("second",),
+    "segunda": ("second",),
+    "segundo": ("second",),
+    "membres": ("member",),
+    "miembros": ("member",),
+    "experts": ("expert",),
+    "expertos": ("expert",),
+    "migrants": ("migrant",),
+    "migrantes": ("migrant",),
+    "femmes": ("women",),
+    "mujeres": ("women",),
+    "pages": ("page",),
+    "páginas": ("page",),
 }
 
-_MONTHS = ("january february march april may june july august september october november december "
-           "janvier février mars avril mai juin juillet août septembre octobre novembre décembre "
-           "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre")
-_NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-                 "sixteen seventeen eighteen nineteen twenty thirty forty fifty hundred hundreds thousand "
-                 "thousands million millions billion billions dozen dozens half")
+_MONTHS = (
+    "january february march april may june july august september october november december "
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre "
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"
+)
+_NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty hundred hundreds thousand "
+    "thousands million millions billion billions dozen dozens half"
+)
 _UNITS = "year years month months week weeks day days hour hours minute minutes decade decades"
-_DATE = re.compile(rf"\b({_MONTHS.replace(' ', '|')})\b|\b(1[89]|20)\d\d\b|\b(coming|next|last|past) "
-                   r"(weeks?|months?|years?|days?)\b|\b(monday|tuesday|wednesday|"
-                   r"thursday|friday|saturday|sunday)\b", re.IGNORECASE)
+_DATE = re.compile(
+    rf"\b({_MONTHS.replace(' ', '|')})\b|\b(1[89]|20)\d\d\b|\b(coming|next|last|past) "
+    r"(weeks?|months?|years?|days?)\b|\b(monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday)\b",
+    re.IGNORECASE,
+)
 _PERIOD = re.compile(r"\b(last|past|next|coming|recent) (decades?|years?|months?)\b|\bsince\b", re.IGNORECASE)
 _NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS.replace(' ', '|')})\b|%|\bper ?cent\b", re.IGNORECASE)
-_DURATION = re.compile(rf"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|several)"
-                       rf"[- ]({_UNITS.replace(' ', '|')})\b|\bbiennium\b", re.IGNORECASE)
-_TIME = re.compile(r"\b\d{1,2}[:.h]\d\d\b|\b\d{1,2} ?(a\.?m\.?|p\.?m\.?)(?!\w)|\bo['’]clock\b|\bnoon\b",
-                   re.IGNORECASE)
-_FREQUENCY = re.compile(r"\b(every|each|annually|yearly|monthly|weekly|daily|twice|biannual\w*|"
-                        r"quarterly)\b|\bonce an?\b|\bper (year|month|week)\b|\ba (year|month|week)\b",
-                        re.IGNORECASE)
-_TITLES = frozenset(_split("dr dr. professor prof mr mrs ms minister chair chairperson director-general president "
-                           "ambassador"))
-_SPEECH = re.compile(r"\b(said|says|noted|emphasized|emphasised|stated|added|explained|according to)\s+$",
-                     re.IGNORECASE)
+_DURATION = re.compile(
+    rf"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|several)"
+    rf"[- ]({_UNITS.replace(' ', '|')})\b|\bbiennium\b",
+    re.IGNORECASE,
+)
+_TIME = re.compile(r"\b\d{1,2}[:.h]\d\d\b|\b\d{1,2} ?(a\.?m\.?|p\.?m\.?)(?!\w)|\bo['’]clock\b|\bnoon\b", re.IGNORECASE)
+_FREQUENCY = re.compile(
+    r"\b(every|each|annually|yearly|monthly|weekly|daily|twice|biannual\w*|"
+    r"quarterly)\b|\bonce an?\b|\bper (year|month|week)\b|\ba (year|month|week)\b",
+    re.IGNORECASE,
+)
+_TITLES = frozenset(
+    _split("dr dr. professor prof mr mrs ms minister chair chairperson director-general president ambassador")
+)
+_SPEECH = re.compile(
+    r"\b(said|says|noted|emphasized|emphasised|stated|added|explained|according to)\s+$", re.IGNORECASE
+)
 _PLACE_BEFORE = re.compile(r"\b(in|at|from|to)\s+(the\s+)?$", re.IGNORECASE)
 _ENUMERATION = re.compile(r"[,;:]|\band\b|\bor\b")
 _CAPITALISED = re.compile(r"[A-ZÀ-Ý][\w'’-]*")
@@ -122,23 +191,37 @@ _CAPITALISED = re.compile(r"[A-ZÀ-Ý][\w'’-]*")
 # wh-words and what they ask for, English, French and Spanish: the first match in the question decides,
 # and at the same place the more specific pattern (listed first: "how long" before "how many").
 _WH_PATTERNS: tuple[tuple[str, AnswerType], ...] = (
-        (r"\bat what time\b|\bà quelle heure\b|\ba qué hora\b", "time"),
-        (r"\bhow long\b|\bfor how many (years|months|weeks|days)\b|\bcombien de temps\b|\bdurée\b|"
-         r"\bcuánto tiempo\b|\bcuánto (dura|duró|durará)\b|\bduración\b", "duration"),
-        (r"\bhow often\b|\bà quelle fréquence\b|\bcada cuánto\b|\bcon qué frecuencia\b", "frequency"),
-        (r"\bhow many\b|\bhow much\b|\bwhat (number|share|percentage|proportion)\b|\bcombien\b|"
-         r"\bcuánt[oa]s?\b|\bqué (porcentaje|proporción)\b", "number"),
-        (r"\b(what|which|over what) (period|years)\b|\bduring which\b", "period"),
-        (r"\bwhen\b|\b(what|which) (date|day|year|month)\b|\bquand\b|"
-         r"\bquelle (date|année)\b|\bcuándo\b|\bqué (fecha|año|día)\b", "date"),
-        (r"\bwhere\b|\b(what|which) (city|country|place|venue|location|town|university|continent)\b|"
-         r"\boù\b|\bquel(le)? (ville|pays|lieu|université)\b|\bdónde\b|\bqué (ciudad|país|lugar|universidad)\b",
-         "place"),
-        (r"^\s*(name|list|enumerate|cite|nombre|enumere|citez|nommez)\b", "list"),
-        # "who" opens the question ("And who chairs it?"), else it starts a relative clause ("How is X
-        # related to the people who receive them?")
-        (r"^\W*(\w+\W+){0,2}(who|whom|qui|quién|quiénes)\b|\b(which|what) (expert|person|speaker|professor|"
-         r"official|member)\b", "person"),
+    (r"\bat what time\b|\bà quelle heure\b|\ba qué hora\b", "time"),
+    (
+        r"\bhow long\b|\bfor how many (years|months|weeks|days)\b|\bcombien de temps\b|\bdurée\b|"
+        r"\bcuánto tiempo\b|\bcuánto (dura|duró|durará)\b|\bduración\b",
+        "duration",
+    ),
+    (r"\bhow often\b|\bà quelle fréquence\b|\bcada cuánto\b|\bcon qué frecuencia\b", "frequency"),
+    (
+        r"\bhow many\b|\bhow much\b|\bwhat (number|share|percentage|proportion)\b|\bcombien\b|"
+        r"\bcuánt[oa]s?\b|\bqué (porcentaje|proporción)\b",
+        "number",
+    ),
+    (r"\b(what|which|over what) (period|years)\b|\bduring which\b", "period"),
+    (
+        r"\bwhen\b|\b(what|which) (date|day|year|month)\b|\bquand\b|"
+        r"\bquelle (date|année)\b|\bcuándo\b|\bqué (fecha|año|día)\b",
+        "date",
+    ),
+    (
+        r"\bwhere\b|\b(what|which) (city|country|place|venue|location|town|university|continent)\b|"
+        r"\boù\b|\bquel(le)? (ville|pays|lieu|université)\b|\bdónde\b|\bqué (ciudad|país|lugar|universidad)\b",
+        "place",
+    ),
+    (r"^\s*(name|list|enumerate|cite|nombre|enumere|citez|nommez)\b", "list"),
+    # "who" opens the question ("And who chairs it?"), else it starts a relative clause ("How is X
+    # related to the people who receive them?")
+    (
+        r"^\W*(\w+\W+){0,2}(who|whom|qui|quién|quiénes)\b|\b(which|what) (expert|person|speaker|professor|"
+        r"official|member)\b",
+        "person",
+    ),
 )
 _WH = tuple((re.compile(p, re.IGNORECASE), kind) for p, kind in _WH_PATTERNS)
 
@@ -193,32 +276,60 @@ def focus_words(question: str) -> list[str]:
     start = next((i for i, t in enumerate(tokens) if t in _WH_WORDS), None)
     if start is None:
         return []
-    wh, rest = tokens[start], tokens[start + 1:]
+    wh, rest = tokens[start], tokens[start + 1 :]
     if wh == "how" and rest[:1] and rest[0] in ("many", "much"):
-        # "how many core pillars does ...": the last word before the auxiliary is what is counted;
-        # "how many experts sit on ...": without an auxiliary, the first word
-        counted: list[str] = []
-        for t in rest[1:]:
-            if t in _AUX:
-                return counted[-1:]
-            if t in _PREPOSITIONS or t in _OF or len(counted) == 3:
-                break
-            counted.append(t)
-        return counted[:1]
+        return _counted_focus(rest[1:])
     if wh == "how" and rest[:1] and rest[0] in ("long", "often"):
         rest = rest[1:]
     if wh in ("combien", "cuántos", "cuántas"):
         rest = rest[1:] if rest[:1] == ["de"] else rest
-        return rest[:1] if wh != "combien" or tokens[start + 1:start + 2] == ["de"] else []
-    copula = bool(rest[:1]) and rest[0] in _COPULA and wh != "how" or wh == "how" and tokens[start + 1:start + 2] \
-        in (["long"], ["often"]) and bool(rest[:1]) and rest[0] in _COPULA
+        return rest[:1] if wh != "combien" or tokens[start + 1 : start + 2] == ["de"] else []
+    copula = (
+        bool(rest[:1])
+        and rest[0] in _COPULA
+        and wh != "how"
+        or wh == "how"
+        and tokens[start + 1 : start + 2] in (["long"], ["often"])
+        and bool(rest[:1])
+        and rest[0] in _COPULA
+    )
     if copula:  # "Who is the N of ...", "What is the N of ...", "Quelle est la N du ..."
         rest = rest[1:]
         if not rest[:1] or rest[0] not in _DETERMINERS:
             return []  # "What is pushing ...", "Who is Munir Merali?": no noun phrase of a thing asked
-    elif wh not in ("what", "which", "quel", "quelle", "quels", "quelles", "qué", "cuál", "cuáles", "name",
-                    "list"):
+    elif wh not in ("what", "which", "quel", "quelle", "quels", "quelles", "qué", "cuál", "cuáles", "name", "list"):
         return []  # "Who chairs ...", "How does ...": the verb asks, no noun phrase
+    phrase, end = _noun_phrase(rest)
+    if phrase is None:
+        return []  # too long for a noun phrase: the question's grammar was not read
+    if (
+        not copula
+        and wh in ("what", "which", "qué", "quel", "quelle")
+        and phrase
+        and end < len(rest)
+        and rest[end] not in _AUX
+        and phrase[-1] not in _TYPE_NOUNS
+    ):
+        return []  # "What comes after ...", "What approach to care does ...": not read as a noun phrase
+    kept = [t for t in phrase if t not in _TYPE_NOUNS and t not in _MODIFIERS]
+    return kept if kept[-1:] and kept[-1] not in _OF else kept[:-1]
+
+
+def _counted_focus(rest: Sequence[str]) -> list[str]:
+    """What "how many/much ..." counts: "how many core pillars does ..." -> the last word before the
+    auxiliary; "how many experts sit on ..." -> without an auxiliary, the first word."""
+    counted: list[str] = []
+    for t in rest:
+        if t in _AUX:
+            return counted[-1:]
+        if t in _PREPOSITIONS or t in _OF or len(counted) == 3:
+            break
+        counted.append(t)
+    return counted[:1]
+
+
+def _noun_phrase(rest: Sequence[str]) -> tuple[list[str] | None, int]:
+    """The noun phrase that opens `rest` and where it ends; None when it runs past four words."""
     phrase: list[str] = []
     end = len(rest)
     for i, t in enumerate(rest):
@@ -234,13 +345,9 @@ def focus_words(question: str) -> list[str]:
             end = i  # "which expert warned ...": the type noun ends the phrase
             break
         if len([w for w in phrase if w not in _OF]) == 4:
-            return []  # too long for a noun phrase: the question's grammar was not read
+            return None, end
         phrase.append(t)
-    if not copula and wh in ("what", "which", "qué", "quel", "quelle") and phrase and end < len(rest) \
-            and rest[end] not in _AUX and phrase[-1] not in _TYPE_NOUNS:
-        return []  # "What comes after ...", "What approach to care does ...": not read as a noun phrase
-    kept = [t for t in phrase if t not in _TYPE_NOUNS and t not in _MODIFIERS]
-    return kept if kept[-1:] and kept[-1] not in _OF else kept[:-1]
+    return phrase, end
 
 
 def _english_focus(word: str) -> tuple[str, ...] | None:
@@ -254,8 +361,11 @@ def analyse(question: str) -> Asked:
     english = is_english(question)
     phrase = focus_words(question)
     count_noun: tuple[str, ...] = ()
-    if kind == "number" and phrase and re.search(r"\bhow (many|much)\b|\bcombien de\b|\bcuánt[oa]s\b",
-                                                 question, re.IGNORECASE):
+    if (
+        kind == "number"
+        and phrase
+        and re.search(r"\bhow (many|much)\b|\bcombien de\b|\bcuánt[oa]s\b", question, re.IGNORECASE)
+    ):
         count_noun = tuple(stems(words(phrase[-1]))) if english else _english_focus(phrase[-1]) or ()
         phrase = []  # "how many experts": the figure near "experts" is the check, not the word
     if kind == "list":
@@ -268,8 +378,15 @@ def analyse(question: str) -> Asked:
             focus += list(_english_focus(word) or ())
     tokens = _tokens(question)
     type_word = next((t for t in tokens if _TYPE_NOUNS.get(t) == kind and kind != "other"), "")
-    return Asked(answer_type=kind, focus=tuple(dict.fromkeys(focus)), focus_text=" ".join(phrase),
-                 count_noun=count_noun, english=english, words=frozenset(tokens), type_word=type_word)
+    return Asked(
+        answer_type=kind,
+        focus=tuple(dict.fromkeys(focus)),
+        focus_text=" ".join(phrase),
+        count_noun=count_noun,
+        english=english,
+        words=frozenset(tokens),
+        type_word=type_word,
+    )
 
 
 # ---------------------------------------------------------------- the sentence
@@ -281,8 +398,13 @@ def lowercase_vocabulary(texts: Iterable[str]) -> frozenset[str]:
 
 
 def _is_name_word(word: str, vocabulary: frozenset[str]) -> bool:
-    return (len(word) > 1 and word[0].isupper() and not word.isupper() and word.lower() not in vocabulary
-            and word.lower() not in _TITLES)
+    return (
+        len(word) > 1
+        and word[0].isupper()
+        and not word.isupper()
+        and word.lower() not in vocabulary
+        and word.lower() not in _TITLES
+    )
 
 
 def names(text: str, vocabulary: frozenset[str]) -> list[tuple[int, int]]:
@@ -295,15 +417,19 @@ def names(text: str, vocabulary: frozenset[str]) -> list[tuple[int, int]]:
     for m in _CAPITALISED.finditer(text):
         if not _is_name_word(re.sub(r"['’]s$", "", m.group()), vocabulary):
             continue
-        if spans and text[spans[-1][1]:m.start()].strip() == "":
+        if spans and text[spans[-1][1] : m.start()].strip() == "":
             spans[-1] = (spans[-1][0], m.end())
         else:
             spans.append((m.start(), m.end()))
     return spans
 
 
-_ROLES = frozenset(_split("president chair chairperson director director-general head minister secretary "
-                          "secretary-general moderator coordinator rapporteur spokesperson ambassador"))
+_ROLES = frozenset(
+    _split(
+        "president chair chairperson director director-general head minister secretary "
+        "secretary-general moderator coordinator rapporteur spokesperson ambassador"
+    )
+)
 
 
 def states_person(text: str, vocabulary: frozenset[str], asked_words: frozenset[str] = frozenset()) -> bool:
@@ -325,8 +451,10 @@ def states_person(text: str, vocabulary: frozenset[str], asked_words: frozenset[
 def states_place(text: str, vocabulary: frozenset[str], asked_words: frozenset[str] = frozenset()) -> bool:
     """A place: a name after "in", "at", "from" or "to" ("from WHO headquarters in Geneva") that the
     question does not already name."""
-    return any(_PLACE_BEFORE.search(text[:start]) and not set(_tokens(text[start:end])) <= asked_words
-               for start, end in names(text, vocabulary))
+    return any(
+        _PLACE_BEFORE.search(text[:start]) and not set(_tokens(text[start:end])) <= asked_words
+        for start, end in names(text, vocabulary)
+    )
 
 
 def states_number(text: str, count_noun: Sequence[str]) -> bool:
@@ -336,7 +464,7 @@ def states_number(text: str, count_noun: Sequence[str]) -> bool:
     tokens = _tokens(text)
     token_stems = stems(tokens)
     for i, s in enumerate(token_stems):
-        if s in count_noun and any(_NUMBER.search(t) for t in tokens[max(0, i - 3):i]):
+        if s in count_noun and any(_NUMBER.search(t) for t in tokens[max(0, i - 3) : i]):
             return True
     return False
 
@@ -350,7 +478,7 @@ def states_list(text: str, focus: Sequence[str]) -> bool:
         tokens = _tokens(lowered)
         last = max((i for i, s in enumerate(token_stems) if s in focus), default=None)
         if last is not None:
-            tail = lowered[lowered.find(tokens[last]) + len(tokens[last]):]
+            tail = lowered[lowered.find(tokens[last]) + len(tokens[last]) :]
     return tail.rstrip().endswith(":") or len(_ENUMERATION.findall(tail)) >= 2
 
 
@@ -412,8 +540,9 @@ def what_is_missing(asked: Asked) -> str:
     return TYPE_NOUN[asked.answer_type]
 
 
-def refusal_reason(asked: Asked, subject: Sequence[str], verdicts: Sequence[Verdict], closest: str = "",
-                   closest_words: str = "") -> str:
+def refusal_reason(
+    asked: Asked, subject: Sequence[str], verdicts: Sequence[Verdict], closest: str = "", closest_words: str = ""
+) -> str:
     """Say what the passages hold and what they lack.
 
     `subject` are the question's words the closest passages contain ("Technical Advisory Group");
@@ -446,13 +575,20 @@ READ_MARGIN = 0.1
 # Words that set one thing apart from another of the same kind ("the second meeting", "the vice-chair"):
 # when the question has one, the answering sentence or its context must have it too.
 _ORDINALS = frozenset(_split("second third fourth fifth next previous former deputy vice"))
-_TWO_PART = re.compile(r"(,\s*|\s)(and|et|y)\s+(when|where|who|how|what|which|why|quand|où|qui|cuándo|dónde|"
-                       r"quién|cómo)\b", re.IGNORECASE)
+_TWO_PART = re.compile(
+    r"(,\s*|\s)(and|et|y)\s+(when|where|who|how|what|which|why|quand|où|qui|cuándo|dónde|"
+    r"quién|cómo)\b",
+    re.IGNORECASE,
+)
 
 
 # Verbs and nouns of a question's grammar rather than its subject ("take place", "is held").
-_LIGHT_WORDS = frozenset(_split("take takes took place held hold holds happen happens occur occurs come comes get "
-                                "gets make makes give gives go goes begin begins start starts"))
+_LIGHT_WORDS = frozenset(
+    _split(
+        "take takes took place held hold holds happen happens occur occurs come comes get "
+        "gets make makes give gives go goes begin begins start starts"
+    )
+)
 
 
 class CandidateLike(Protocol):
@@ -484,7 +620,7 @@ def question_parts(question: str) -> list[str]:
     m = _TWO_PART.search(question)
     if not m or m.start() < 8:
         return [question]
-    return [question[: m.start()] + "?", question[m.start() + len(m.group(1)) + len(m.group(2)) + 1:]]
+    return [question[: m.start()] + "?", question[m.start() + len(m.group(1)) + len(m.group(2)) + 1 :]]
 
 
 def with_ordinals(asked: Asked, question: str) -> Asked:
@@ -494,9 +630,14 @@ def with_ordinals(asked: Asked, question: str) -> Asked:
         extra += [s for t in _tokens(question) for s in (_english_focus(t) or ()) if s in ("second", "vice")]
     if not extra:
         return asked
-    return Asked(asked.answer_type, tuple(dict.fromkeys((*asked.focus, *extra))), asked.focus_text or
-                 " ".join(t for t in _tokens(question) if t in _ORDINALS), asked.count_noun, asked.english,
-                 asked.words)
+    return Asked(
+        asked.answer_type,
+        tuple(dict.fromkeys((*asked.focus, *extra))),
+        asked.focus_text or " ".join(t for t in _tokens(question) if t in _ORDINALS),
+        asked.count_noun,
+        asked.english,
+        asked.words,
+    )
 
 
 def _neighbour_spans(candidate: CandidateLike) -> list[tuple[int, int]]:
@@ -505,8 +646,10 @@ def _neighbour_spans(candidate: CandidateLike) -> list[tuple[int, int]]:
     spans = list(sentence_spans(chunk))
     inside = [i for i, (s, e) in enumerate(spans) if s <= candidate.start < e or candidate.start <= s < candidate.end]
     if not inside:
-        return [(max(0, candidate.start - CONTEXT_CHARS), candidate.start),
-                (candidate.end, min(len(chunk.text), candidate.end + CONTEXT_CHARS))]
+        return [
+            (max(0, candidate.start - CONTEXT_CHARS), candidate.start),
+            (candidate.end, min(len(chunk.text), candidate.end + CONTEXT_CHARS)),
+        ]
     out = []
     if inside[0] > 0:
         out.append(spans[inside[0] - 1])
@@ -535,8 +678,13 @@ def subject_words(question: str, text: str, leave_out: frozenset[str] = frozense
     out: dict[str, None] = {}
     for token in WORD.findall(question):
         lowered = token.lower()
-        if lowered in _STOP or lowered in leave_out or lowered in _WH_WORDS or lowered in _HOW_WORDS \
-                or _NUMBER.fullmatch(lowered):
+        if (
+            lowered in _STOP
+            or lowered in leave_out
+            or lowered in _WH_WORDS
+            or lowered in _HOW_WORDS
+            or _NUMBER.fullmatch(lowered)
+        ):
             continue
         if stems([token.lower()])[0] in have and len(token) > 2:
             out.setdefault(token, None)
@@ -555,8 +703,9 @@ def anchor_stems(question_stems: Sequence[str], in_document: Sequence[CandidateL
     return {s for s, n in counts.items() if present and n == min(present)}
 
 
-def bears_on(question_stems: Sequence[str], anchors: set[str], candidate: CandidateLike,
-             best: CandidateLike, margin: float) -> bool:
+def bears_on(
+    question_stems: Sequence[str], anchors: set[str], candidate: CandidateLike, best: CandidateLike, margin: float
+) -> bool:
     """Whether a sentence is about what is asked: it (or a sentence beside it) holds one of the question's
     words rarest in its document, or it scores within `margin` of its document's best sentence and, for an
     English question, shares a word with the question."""
@@ -581,13 +730,21 @@ def _neighbours_first(ranked: Sequence[CandidateLike]) -> list[CandidateLike]:
     speaker), then the rest in score order."""
     best = ranked[0]
     spans = set(_neighbour_spans(best))
-    near = [c for c in ranked[1:] if c.hit.chunk.chunk_id == best.hit.chunk.chunk_id
-            and any(s <= c.start < e for s, e in spans)]
+    near = [
+        c
+        for c in ranked[1:]
+        if c.hit.chunk.chunk_id == best.hit.chunk.chunk_id and any(s <= c.start < e for s, e in spans)
+    ]
     return [best, *near, *(c for c in ranked[1:] if c not in near)]
 
 
-def read(question: str, candidates: Sequence[CandidateLike], question_stems: Sequence[str],
-         margin: float, max_quotes: int = 3) -> Reading:
+def read(
+    question: str,
+    candidates: Sequence[CandidateLike],
+    question_stems: Sequence[str],
+    margin: float,
+    max_quotes: int = 3,
+) -> Reading:
     """Decide which candidates answer `question` and compose the order of the answer's quotes.
 
     `question_stems` are the question's specific content stems (empty for a question in another language:
@@ -611,31 +768,55 @@ def read(question: str, candidates: Sequence[CandidateLike], question_stems: Seq
     verb = _asked_verb(question)
     if verb:
         related = [c for c in related if _does(verb, c, related)]
-    ranked = by_score
     verdicts = {id(c): [judge(a, c.quote, context_of(c), vocabulary) for a in asks] for c in related}
+    chosen, answered = _first_answers(len(asks), related, verdicts)
+    if not chosen:
+        return Reading((), reason=_why_not(question, asks[0], by_score, related, verdicts))
+    if asks[0].answer_type == "list" or (asks[0].answer_type == "other" and asks[0].focus and _plural(asks[0])):
+        _add_list_items(chosen, related, verdicts, margin, max_quotes)
+    return Reading(tuple(chosen), partial=not all(answered))
+
+
+def _first_answers(
+    n_parts: int, related: Sequence[CandidateLike], verdicts: dict[int, list[Any]]
+) -> tuple[list[CandidateLike], list[bool]]:
+    """For each part of the question, the first related candidate that answers it; and which parts
+    some chosen candidate answers."""
     chosen: list[CandidateLike] = []
-    answered = [False] * len(asks)
-    for i in range(len(asks)):
+    answered = [False] * n_parts
+    for i in range(n_parts):
         for c in related:
             if verdicts[id(c)][i].answers:
                 if c not in chosen:
                     chosen.append(c)
                 answered = [x or verdicts[id(c)][j].answers for j, x in enumerate(answered)]
                 break
-    if not chosen:
-        return Reading((), reason=_why_not(question, asks[0], ranked, related, verdicts))
-    if asks[0].answer_type == "list" or (asks[0].answer_type == "other" and asks[0].focus and _plural(asks[0])):
-        first_doc = chosen[0].hit.chunk.doc_id
-        for c in related:
-            if len(chosen) >= max_quotes or c.score < chosen[0].score - margin:
-                break
-            if c not in chosen and c.hit.chunk.doc_id == first_doc and verdicts[id(c)][0].answers:
-                chosen.append(c)
-    return Reading(tuple(chosen), partial=not all(answered))
+    return chosen, answered
 
 
-def _why_not(question: str, asked: Asked, ranked: Sequence[CandidateLike], related: Sequence[CandidateLike],
-             verdicts: dict[int, list[Verdict]]) -> str:
+def _add_list_items(
+    chosen: list[CandidateLike],
+    related: Sequence[CandidateLike],
+    verdicts: dict[int, list[Any]],
+    margin: float,
+    max_quotes: int,
+) -> None:
+    """A list question: further answering sentences of the first answer's document, within `margin`."""
+    first_doc = chosen[0].hit.chunk.doc_id
+    for c in related:
+        if len(chosen) >= max_quotes or c.score < chosen[0].score - margin:
+            break
+        if c not in chosen and c.hit.chunk.doc_id == first_doc and verdicts[id(c)][0].answers:
+            chosen.append(c)
+
+
+def _why_not(
+    question: str,
+    asked: Asked,
+    ranked: Sequence[CandidateLike],
+    related: Sequence[CandidateLike],
+    verdicts: dict[int, list[Verdict]],
+) -> str:
     """The refusal's reason: the subject found, the focus or answer type missing, and the sentence that
     comes closest to the focus (it holds part of it: "chair" for "vice-chair")."""
     leave_out = frozenset(re.split(r"[\s-]+", asked.focus_text)) | {asked.type_word} | _ORDINALS | _LIGHT_WORDS
@@ -663,15 +844,24 @@ def _readable(asked: Asked, passages: set[str]) -> Asked:
 def _asked_verb(question: str) -> str:
     """The verb of "Who chairs ...?" ("" when the question is not "who" + verb)."""
     tokens = _tokens(question)
-    if len(tokens) > 1 and tokens[0] in ("who", "qui", "quién") and tokens[1] not in _AUX \
-            and tokens[1] not in _STOP and tokens[1] not in _LIGHT_WORDS:
+    if (
+        len(tokens) > 1
+        and tokens[0] in ("who", "qui", "quién")
+        and tokens[1] not in _AUX
+        and tokens[1] not in _STOP
+        and tokens[1] not in _LIGHT_WORDS
+    ):
         return tokens[1]
     return ""
 
 
-_SPEECH_VERBS = frozenset(_split("spoke speak speaks said say says talked talks warned warns noted notes "
-                                 "stressed emphasized emphasised argued argues called calls described "
-                                 "describes urged urges"))
+_SPEECH_VERBS = frozenset(
+    _split(
+        "spoke speak speaks said say says talked talks warned warns noted notes "
+        "stressed emphasized emphasised argued argues called calls described "
+        "describes urged urges"
+    )
+)
 _SPOKEN = re.compile(r"[“”\"]|\b(said|says|noted|emphasi[sz]ed|stated|added|explained|warned|stressed)\b")
 
 

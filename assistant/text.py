@@ -41,8 +41,6 @@ _STOPWORDS = _wordset(
 STOPWORDS = _STOPWORDS  # also what the reader (assistant.reading) leaves out of a question
 
 
-
-
 _POSSESSIVE = re.compile(r"['’]s$")  # possessives match their noun: "group’s" is "group"
 
 
@@ -145,7 +143,7 @@ def quote_end(text: str, spans: Sequence[tuple[int, int]], i: int) -> int:
 
 
 def page_text(pages: Sequence[int], labels: Sequence[str]) -> str:
-    """"p. 12" (printed label), plus the physical page when it differs: "p. iv (PDF page 6)".
+    """ "p. 12" (printed label), plus the physical page when it differs: "p. iv (PDF page 6)".
 
     A sheet that prints no number (label "") is cited by its place in the PDF alone: "PDF page 3".
     """

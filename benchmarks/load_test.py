@@ -228,10 +228,14 @@ def main() -> int:
     print(f"requests by phase (before/during/after the rebuild): {report['by_phase']}")
     print(f"rebuild (adds one document): {report['rebuild_s']} s; new document found: {report['new_document_found']}")
     print(f"server peak RSS (VmHWM): {report['server_peak_rss_mib']} MiB")
-    print(f"errors: {len(report['errors'])}; answers changed before the swap or mixed after it: "
-          f"{len(report['changed_answers'])}")
-    print(f"answers that changed because the new document joined the corpus: "
-          f"{report['answers_moved_by_the_new_document']}")
+    print(
+        f"errors: {len(report['errors'])}; answers changed before the swap or mixed after it: "
+        f"{len(report['changed_answers'])}"
+    )
+    print(
+        f"answers that changed because the new document joined the corpus: "
+        f"{report['answers_moved_by_the_new_document']}"
+    )
     for line in report["errors"][:10] + report["changed_answers"][:10]:
         print("  " + line)
     if args.out:

@@ -120,8 +120,9 @@ def main() -> None:
     pdfs = sorted((CORPORA / "who").glob("*.pdf")) + sorted((CORPORA / "layout").glob("*.pdf"))
     if not pdfs:
         raise SystemExit(f"no PDFs under {CORPORA}: the shared corpora are needed")
-    print("| extractor | PDF | words | glued / 1,000 raw | glued / 1,000 normalised | column sentences whole "
-          "| seconds |")
+    print(
+        "| extractor | PDF | words | glued / 1,000 raw | glued / 1,000 normalised | column sentences whole | seconds |"
+    )
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for name, extract in EXTRACTORS.items():
         for pdf in pdfs:

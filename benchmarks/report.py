@@ -89,8 +89,12 @@ def _quality(r: dict[str, Any]) -> list[str]:
     a = r["quality"]["answers"]
     out += ["", "### Answers (extractive, k=5)", ""]
     out += _table(
-        ["key-fact rate (answerable)", "refusal rate (off-topic)", "false-refusal rate (answerable)",
-         "key-fact rate, refusal off"],
+        [
+            "key-fact rate (answerable)",
+            "refusal rate (off-topic)",
+            "false-refusal rate (answerable)",
+            "key-fact rate, refusal off",
+        ],
         [
             [
                 f"{a['key_fact_rate']:.2f} (n={a['n_answerable']})",

@@ -52,8 +52,10 @@ def main() -> None:
                     build_pdf_view(pdf, sha, chunk.title, chunk, start, end, None, Path(cache))
                     out.append((time.perf_counter() - began) * 1000)
         c, w = latency_summary(cold), latency_summary(warm)
-        print(f"| {pdf.name} | {len(picks)} | {c['p50_ms']:.0f} | {c['p95_ms']:.0f} | {max(cold):.0f} | "
-              f"{w['p50_ms']:.0f} |")
+        print(
+            f"| {pdf.name} | {len(picks)} | {c['p50_ms']:.0f} | {c['p95_ms']:.0f} | {max(cold):.0f} | "
+            f"{w['p50_ms']:.0f} |"
+        )
     _placement(pdfs[0])
 
 
@@ -63,12 +65,19 @@ def _placement(pdf: Path) -> None:
     for chunk in chunks:
         for start, end in chunk.sentences:
             highlights = locate_quote(pdf, chunk.pages_of(start, end)[0], chunk.text[start:end])
-            kind = ("exact" if all(h.exact for h in highlights)
-                    else "approximate" if any(h.boxes for h in highlights) else "not placed")
+            kind = (
+                "exact"
+                if all(h.exact for h in highlights)
+                else "approximate"
+                if any(h.boxes for h in highlights)
+                else "not placed"
+            )
             counts[kind] += 1
     total = sum(counts.values())
-    print(f"\nEvery sentence of {pdf.name} ({total}): " + ", ".join(
-        f"{k} {v} ({v / total:.3f})" for k, v in counts.items()))
+    print(
+        f"\nEvery sentence of {pdf.name} ({total}): "
+        + ", ".join(f"{k} {v} ({v / total:.3f})" for k, v in counts.items())
+    )
 
 
 if __name__ == "__main__":

@@ -211,9 +211,9 @@ def score_answers(
         refusal_rate=rate([refused for _, (_, refused) in off_topic]),
         failures=tuple(failures),
         false_refusals=tuple(q.id for q, (_, refused) in answerable if refused),
-        unrefused_key_fact_rate=None if unrefused is None else rate(
-            [key_facts_present(unrefused[q.id], q.key_facts) for q, _ in answerable]
-        ),
+        unrefused_key_fact_rate=None
+        if unrefused is None
+        else rate([key_facts_present(unrefused[q.id], q.key_facts) for q, _ in answerable]),
     )
 
 
@@ -329,8 +329,10 @@ def evaluate_answers(
     """
     if answer_fn is not None:
         answers = [answer_fn(searcher, q.q, history=(), k=k) for q in questions]
-        return replace(score_answers(questions, [(a.text, a.refused) for a in answers]),
-                       reading=score_reading_by_language(list(zip(questions, answers, strict=True))))
+        return replace(
+            score_answers(questions, [(a.text, a.refused) for a in answers]),
+            reading=score_reading_by_language(list(zip(questions, answers, strict=True))),
+        )
     from assistant.pipeline import compose_answer, retrieve_or_refuse
 
     given: list[tuple[str, bool]] = []
@@ -342,8 +344,9 @@ def evaluate_answers(
         given.append((answer.text, answer.refused))
         pairs.append((q, answer))
         if q.answerable:  # every refusal check off (the rule's and the reader's): the best sentence offered
-            unrefused[q.id] = (answer.text if not answer.refused
-                               else compose_answer(retrieval, k, read_question=False).text)
+            unrefused[q.id] = (
+                answer.text if not answer.refused else compose_answer(retrieval, k, read_question=False).text
+            )
     return replace(score_answers(questions, given, unrefused), reading=score_reading_by_language(pairs))
 
 
@@ -370,9 +373,7 @@ def run_eval(
         return _run_eval(settings, questions_path or [DEFAULT_QUESTIONS], compare_with, index_dir)
 
 
-def _run_eval(
-    settings: Settings, path: Path | Sequence[Path], compare_with: str | None, index_dir: Path
-) -> EvalReport:
+def _run_eval(settings: Settings, path: Path | Sequence[Path], compare_with: str | None, index_dir: Path) -> EvalReport:
     from index.build import update_index
     from index.embed import load_embedder, resolve_model_name
     from index.search import Searcher
@@ -381,8 +382,14 @@ def _run_eval(
     questions = load_question_sets(paths)
     model = resolve_model_name(settings.embedding_model)
     embedder = load_embedder(settings.embedding_model, engine=settings.embedding_engine, bulk=True)
-    update_index(settings.corpus_dir, index_dir, settings.embedding_model, progress=False, embedder=embedder,
-                 background=load_background())
+    update_index(
+        settings.corpus_dir,
+        index_dir,
+        settings.embedding_model,
+        progress=False,
+        embedder=embedder,
+        background=load_background(),
+    )
     searcher = Searcher.open(index_dir, embedder=embedder)
     retrieval = evaluate_searcher(searcher, questions, model)
     answers = evaluate_answers(searcher, questions)
@@ -423,8 +430,15 @@ def _evaluate_other_model(
 
     with tempfile.TemporaryDirectory(prefix="mhqa-eval-") as tmp:
         index_dir = Path(tmp) / "index"
-        update_index(settings.corpus_dir, index_dir, spec, rebuild=True, progress=False, embedder=embedder,
-                     background=load_background())
+        update_index(
+            settings.corpus_dir,
+            index_dir,
+            spec,
+            rebuild=True,
+            progress=False,
+            embedder=embedder,
+            background=load_background(),
+        )
         searcher = Searcher.open(index_dir, embedder=embedder)
         return evaluate_searcher(searcher, questions, resolve_model_name(spec))
 
@@ -444,15 +458,19 @@ def format_retrieval_table(rows: Sequence[RetrievalScores]) -> str:
 
 def format_answer_table(scores: AnswerScores) -> str:
     header = "| key-fact rate (answerable) | false-refusal rate (answerable) | refusal rate (off-topic) |"
-    row = (f"| {scores.key_fact_rate:.2f} ({scores.n_answerable}) | {scores.false_refusal_rate:.2f} "
-           f"({scores.n_answerable}) | {scores.refusal_rate:.2f} ({scores.n_off_topic}) |")
+    row = (
+        f"| {scores.key_fact_rate:.2f} ({scores.n_answerable}) | {scores.false_refusal_rate:.2f} "
+        f"({scores.n_answerable}) | {scores.refusal_rate:.2f} ({scores.n_off_topic}) |"
+    )
     if scores.unrefused_key_fact_rate is None:
         return "\n".join([header, "| ---: | ---: | ---: |", row])
-    return "\n".join([
-        header + " key-fact rate, refusal off |",
-        "| ---: | ---: | ---: | ---: |",
-        row + f" {scores.unrefused_key_fact_rate:.2f} ({scores.n_answerable}) |",
-    ])
+    return "\n".join(
+        [
+            header + " key-fact rate, refusal off |",
+            "| ---: | ---: | ---: | ---: |",
+            row + f" {scores.unrefused_key_fact_rate:.2f} ({scores.n_answerable}) |",
+        ]
+    )
 
 
 def format_report(report: EvalReport) -> str:
@@ -470,8 +488,12 @@ def format_report(report: EvalReport) -> str:
         if report.answers.false_refusals:
             parts += ["", "Of these, refused though answerable: " + ", ".join(report.answers.false_refusals)]
     if report.by_corpus:
-        parts += ["", "## Per corpus (hybrid retrieval; answers; printed page of the evidence and of the "
-                  "citations quoting it)", "", format_corpus_table(report.by_corpus)]
+        parts += [
+            "",
+            "## Per corpus (hybrid retrieval; answers; printed page of the evidence and of the citations quoting it)",
+            "",
+            format_corpus_table(report.by_corpus),
+        ]
     for note in report.notes:
         parts += ["", f"Note: {note}"]
     if report.comparison:
@@ -514,6 +536,7 @@ def answers_to_dict(a: AnswerScores) -> dict[str, Any]:
         "unrefused_key_fact_rate": None if a.unrefused_key_fact_rate is None else round(a.unrefused_key_fact_rate, 4),
         "reading": [reading_to_dict(r) for r in a.reading],
     }
+
 
 # ---------------------------------------------------------------- per corpus, and printed pages
 #
@@ -600,8 +623,12 @@ def corpus_reports(searcher: Any, questions: Sequence[Question], model: str) -> 
             correct=sum(page_ok(evidence_pages[q.id] or (), q.printed_pages) for q in found),
             wrong=tuple(q.id for q in found if not page_ok(evidence_pages[q.id] or (), q.printed_pages)),
         )
-        cited = [(q, labels) for q in paged if not answers[q.id].refused
-                 for labels in cited_evidence(answers[q.id].citations, q.evidence)]
+        cited = [
+            (q, labels)
+            for q in paged
+            if not answers[q.id].refused
+            for labels in cited_evidence(answers[q.id].citations, q.evidence)
+        ]
         cited_score = PageScore(
             n=len(cited),
             correct=sum(page_ok(labels, q.printed_pages) for q, labels in cited),
@@ -642,4 +669,3 @@ def corpus_report_to_dict(r: CorpusReport) -> dict[str, Any]:
         "evidence_pages": pages(r.evidence_pages),
         "cited_pages": pages(r.cited_pages),
     }
-

@@ -86,8 +86,7 @@ def neutral_values(feats: list[RefusalFeatures], y: np.ndarray) -> tuple[float, 
 def fit_model(feats: list[RefusalFeatures], y: np.ndarray) -> RefusalModel:
     """The class-balanced logistic model of `feats` (neutral values computed from the same rows)."""
     overlap, agreement, contrast = (round(v, 3) for v in neutral_values(feats, y))
-    plain = RefusalModel(0, 0, 0, 0, 0, neutral_overlap=overlap, neutral_agreement=agreement,
-                         neutral_contrast=contrast)
+    plain = RefusalModel(0, 0, 0, 0, 0, neutral_overlap=overlap, neutral_agreement=agreement, neutral_contrast=contrast)
     x = np.array([plain.inputs(f) for f in feats])
     balance = (y == 1).sum() / max(1, (y == 0).sum())
     theta = fit(x, y, np.where(y == 1, 1.0, balance))
@@ -102,9 +101,7 @@ def errors(answer: np.ndarray, y: np.ndarray, ids: list[str]) -> tuple[list[str]
     return false_refusals, answered_off
 
 
-def cross_validated(
-    feats: list[RefusalFeatures], y: np.ndarray, folds: np.ndarray, ruled: np.ndarray
-) -> np.ndarray:
+def cross_validated(feats: list[RefusalFeatures], y: np.ndarray, folds: np.ndarray, ruled: np.ndarray) -> np.ndarray:
     """Out-of-fold answer decisions: each question scored by a model fitted without its fold (and without
     the ruled-out questions, which are refused)."""
     answer = np.zeros(len(y), dtype=bool)
@@ -128,8 +125,10 @@ def two_folds(y: np.ndarray) -> np.ndarray:
 
 def report(name: str, answer: np.ndarray, y: np.ndarray, ids: list[str]) -> None:
     fr, off = errors(answer, y, ids)
-    print(f"{name:22} false refusals {len(fr):2d}/{int(y.sum())} {fr}\n{'':22} off-topic answered "
-          f"{len(off):2d}/{int((y == 0).sum())} {off}")
+    print(
+        f"{name:22} false refusals {len(fr):2d}/{int(y.sum())} {fr}\n{'':22} off-topic answered "
+        f"{len(off):2d}/{int((y == 0).sum())} {off}"
+    )
 
 
 def main() -> int:
@@ -139,9 +138,14 @@ def main() -> int:
     parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "questions.jsonl")
     parser.add_argument("-k", type=int, default=5)
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="corpus folder to index")
-    parser.add_argument("--test-questions", type=Path, action="append", default=[],
-                        help="also score the constants fitted on --questions on this set (repeatable): "
-                        "fitted on one corpus, tested on another")
+    parser.add_argument(
+        "--test-questions",
+        type=Path,
+        action="append",
+        default=[],
+        help="also score the constants fitted on --questions on this set (repeatable): "
+        "fitted on one corpus, tested on another",
+    )
     args = parser.parse_args()
 
     from index.build import update_index
@@ -185,8 +189,10 @@ def features_of(searcher: Any, rows: Any, k: int, in_use: RefusalModel) -> tuple
     """The refusal features and ruled-out reason of every question, one printed row each."""
     feats: list[RefusalFeatures] = []
     reasons: list[str] = []
-    print(f"{'id':32} {'lang':4} {'ans':3} {'cos':>6} {'overlap':>7} {'agree':>6} {'margin':>6} "
-          f"{'contr':>6} {'terms':>5} {'en':>2} {'p_now':>6} ruled out")
+    print(
+        f"{'id':32} {'lang':4} {'ans':3} {'cos':>6} {'overlap':>7} {'agree':>6} {'margin':>6} "
+        f"{'contr':>6} {'terms':>5} {'en':>2} {'p_now':>6} ruled out"
+    )
     for row in rows:
         query = resolve_query(row.q, (), searcher.generic_terms())
         hits = retrieve(searcher, query, k=k)
@@ -194,9 +200,11 @@ def features_of(searcher: Any, rows: Any, k: int, in_use: RefusalModel) -> tuple
         f = refusal_features(query, hits, background, searcher.generic_terms())
         feats.append(f)
         reasons.append(ruled_out(query, hits, searcher.knows))
-        print(f"{row.id[:32]:32} {row.lang:4} {int(row.answerable):3} {f.cosine:6.3f} {f.overlap:7.3f} "
-              f"{f.agreement:6.3f} {f.margin:6.3f} {f.contrast or 0.0:6.3f} {f.n_terms:5d} {int(f.english):2d} "
-              f"{answer_probability(f, in_use):6.3f} {reasons[-1]}")
+        print(
+            f"{row.id[:32]:32} {row.lang:4} {int(row.answerable):3} {f.cosine:6.3f} {f.overlap:7.3f} "
+            f"{f.agreement:6.3f} {f.margin:6.3f} {f.contrast or 0.0:6.3f} {f.n_terms:5d} {int(f.english):2d} "
+            f"{answer_probability(f, in_use):6.3f} {reasons[-1]}"
+        )
     return feats, reasons
 
 

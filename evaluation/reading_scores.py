@@ -75,7 +75,8 @@ def fact_first(question: QuestionLike, answer: Any) -> bool:
     if answer.refused or not answer.citations:
         return False
     return all(_norm(f) in _norm(answer.text) for f in question.key_facts) and holds_fact(
-        answer.citations[0].quote, question.key_facts)
+        answer.citations[0].quote, question.key_facts
+    )
 
 
 def score_reading(lang: str, pairs: Sequence[tuple[QuestionLike, Any]]) -> ReadingScores:
@@ -89,12 +90,18 @@ def score_reading(lang: str, pairs: Sequence[tuple[QuestionLike, Any]]) -> Readi
     misses = [q.id for (q, _), ok in zip(answerable, first, strict=True) if not ok]
     misses += [q.id for q, a in near + off if not a.refused]
     return ReadingScores(
-        lang=lang, n_answerable=len(answerable), first_sentence_fact=_rate(first),
-        cited_precision=_rate(cited), n_cited=len(cited),
+        lang=lang,
+        n_answerable=len(answerable),
+        first_sentence_fact=_rate(first),
+        cited_precision=_rate(cited),
+        n_cited=len(cited),
         median_words=float(statistics.median([answer_words(a.text) for _, a in answered])) if answered else 0.0,
-        n_near_miss=len(near), near_miss_refused=_rate([a.refused for _, a in near]),
-        n_off_domain=len(off), off_domain_refused=_rate([a.refused for _, a in off]),
-        false_refusal=_rate([a.refused for _, a in answerable]), misses=tuple(misses),
+        n_near_miss=len(near),
+        near_miss_refused=_rate([a.refused for _, a in near]),
+        n_off_domain=len(off),
+        off_domain_refused=_rate([a.refused for _, a in off]),
+        false_refusal=_rate([a.refused for _, a in answerable]),
+        misses=tuple(misses),
     )
 
 
@@ -116,15 +123,23 @@ def format_reading_table(rows: Sequence[ReadingScores]) -> str:
         lines.append(
             f"| {r.lang} | {r.first_sentence_fact:.2f} ({r.n_answerable}) | {r.cited_precision:.2f} ({r.n_cited}) "
             f"| {r.median_words:.0f} | {r.near_miss_refused:.2f} ({r.n_near_miss}) | "
-            f"{r.off_domain_refused:.2f} ({r.n_off_domain}) | {r.false_refusal:.2f} ({r.n_answerable}) |")
+            f"{r.off_domain_refused:.2f} ({r.n_off_domain}) | {r.false_refusal:.2f} ({r.n_answerable}) |"
+        )
     return "\n".join(lines)
 
 
 def reading_to_dict(r: ReadingScores) -> dict[str, Any]:
     return {
-        "lang": r.lang, "n_answerable": r.n_answerable, "first_sentence_fact": round(r.first_sentence_fact, 4),
-        "cited_precision": round(r.cited_precision, 4), "n_cited": r.n_cited, "median_words": r.median_words,
-        "n_near_miss": r.n_near_miss, "near_miss_refused": round(r.near_miss_refused, 4),
-        "n_off_domain": r.n_off_domain, "off_domain_refused": round(r.off_domain_refused, 4),
-        "false_refusal": round(r.false_refusal, 4), "misses": list(r.misses),
+        "lang": r.lang,
+        "n_answerable": r.n_answerable,
+        "first_sentence_fact": round(r.first_sentence_fact, 4),
+        "cited_precision": round(r.cited_precision, 4),
+        "n_cited": r.n_cited,
+        "median_words": r.median_words,
+        "n_near_miss": r.n_near_miss,
+        "near_miss_refused": round(r.near_miss_refused, 4),
+        "n_off_domain": r.n_off_domain,
+        "off_domain_refused": round(r.off_domain_refused, 4),
+        "false_refusal": round(r.false_refusal, 4),
+        "misses": list(r.misses),
     }

@@ -157,8 +157,14 @@ def update_index(
         n_chunks = sum(len(d.chunks) for d in scan.docs)
         generation = previous.gen_id if previous else None
         embedded, texts = 0, [0, 0]
-        if (previous is None or reason or removed or by_status["added"] or by_status["changed"]
-                or not _has_background(index_dir, previous, background)):
+        if (
+            previous is None
+            or reason
+            or removed
+            or by_status["added"]
+            or by_status["changed"]
+            or not _has_background(index_dir, previous, background)
+        ):
             (embedded, *texts), generation = _write(
                 index_dir,
                 scan,
@@ -342,9 +348,15 @@ def _write(
         term_df=document_frequencies(chunks),
     )
     gen_id = write_generation(
-        index_dir, manifest, chunks, vectors, sentence_vectors, hnsw_threshold=hnsw_threshold,
-        write_extra=None if background_vectors is None else partial(write_background, texts=background,
-                                                                    vectors=background_vectors),
+        index_dir,
+        manifest,
+        chunks,
+        vectors,
+        sentence_vectors,
+        hnsw_threshold=hnsw_threshold,
+        write_extra=None
+        if background_vectors is None
+        else partial(write_background, texts=background, vectors=background_vectors),
     )
     cache.save(index_dir, texts)
     distinct = len(dict.fromkeys(texts))

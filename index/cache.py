@@ -64,8 +64,12 @@ class VectorCache:
         except (OSError, ValueError, EOFError) as exc:
             log.warning("ignoring the embedding cache at %s: %s", folder, exc)
             return cache
-        if keys.dtype != np.uint8 or vectors.dtype != np.float32 or vectors.ndim != 2 \
-                or keys.shape != (vectors.shape[0], KEY_BYTES):
+        if (
+            keys.dtype != np.uint8
+            or vectors.dtype != np.float32
+            or vectors.ndim != 2
+            or keys.shape != (vectors.shape[0], KEY_BYTES)
+        ):
             log.warning("ignoring the embedding cache at %s: its files do not match", folder)
             return cache
         cache.dim = int(vectors.shape[1])

@@ -108,8 +108,7 @@ def verify_weights(path: Path, sha256: str) -> None:
         raise EmbedderError(f"{path}: cannot read the model weights ({exc.strerror}); reinstall the package") from exc
     if actual != sha256:
         raise EmbedderError(
-            f"{path}: sha256 {actual[:12]}... is not the pinned {sha256[:12]}...; "
-            "reinstall the pinned model package"
+            f"{path}: sha256 {actual[:12]}... is not the pinned {sha256[:12]}...; reinstall the pinned model package"
         )
 
 

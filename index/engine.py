@@ -122,8 +122,24 @@ def _parse(buf: memoryview, data: np.ndarray) -> E5File:
         count, offset, _nbytes = struct.unpack_from("<IQQ", buf, pos + 1)
         pos += 21
         tensors[name] = (int(dtype), int(count), int(offset))
-    return E5File(hidden, layers, heads, ffn, vocab_rows, max_positions, float(eps), bos, eos, pad, unk,
-                  pieces, scores, normalisation, tensors, data)
+    return E5File(
+        hidden,
+        layers,
+        heads,
+        ffn,
+        vocab_rows,
+        max_positions,
+        float(eps),
+        bos,
+        eos,
+        pad,
+        unk,
+        pieces,
+        scores,
+        normalisation,
+        tensors,
+        data,
+    )
 
 
 def _normalisation(raw: bytes, count: int) -> dict[int, str]:
@@ -191,15 +207,20 @@ class TorchE5:
         self._layers = []
         for i in range(model.layers):
             p = f"l{i}."
-            self._layers.append({
-                "qkv_w": torch.cat([q4(p + "q.w", h, h), q4(p + "k.w", h, h), q4(p + "v.w", h, h)]),
-                "qkv_b": torch.cat([f32(p + "q.b"), f32(p + "k.b"), f32(p + "v.b")]),
-                "out_w": q4(p + "ao.w", h, h), "out_b": f32(p + "ao.b"),
-                "attn_norm": (f32(p + "aln.w"), f32(p + "aln.b")),
-                "in_w": q4(p + "fi.w", model.ffn, h), "in_b": f32(p + "fi.b"),
-                "ffn_w": q4(p + "fo.w", h, model.ffn), "ffn_b": f32(p + "fo.b"),
-                "ffn_norm": (f32(p + "oln.w"), f32(p + "oln.b")),
-            })
+            self._layers.append(
+                {
+                    "qkv_w": torch.cat([q4(p + "q.w", h, h), q4(p + "k.w", h, h), q4(p + "v.w", h, h)]),
+                    "qkv_b": torch.cat([f32(p + "q.b"), f32(p + "k.b"), f32(p + "v.b")]),
+                    "out_w": q4(p + "ao.w", h, h),
+                    "out_b": f32(p + "ao.b"),
+                    "attn_norm": (f32(p + "aln.w"), f32(p + "aln.b")),
+                    "in_w": q4(p + "fi.w", model.ffn, h),
+                    "in_b": f32(p + "fi.b"),
+                    "ffn_w": q4(p + "fo.w", h, model.ffn),
+                    "ffn_b": f32(p + "fo.b"),
+                    "ffn_norm": (f32(p + "oln.w"), f32(p + "oln.b")),
+                }
+            )
 
     def pooled(self, id_lists: Sequence[Sequence[int]]) -> np.ndarray:
         """Mean of the last hidden states over each sequence's tokens (not normalised), (n, dim)."""
@@ -213,19 +234,20 @@ class TorchE5:
             mask[row, : len(seq)] = True
         with torch.inference_mode():
             words = torch.from_numpy(dequantize(self._word[ids.reshape(-1)].reshape(-1)).reshape(n, width, h))
-            x = f.layer_norm(words + self._positions[:width] + self._token_type, (h,), *self._embedding_norm,
-                             self.eps)
+            x = f.layer_norm(words + self._positions[:width] + self._token_type, (h,), *self._embedding_norm, self.eps)
             keep = torch.from_numpy(mask)
             attend = keep[:, None, None, :]
             for layer in self._layers:
                 qkv = f.linear(x, layer["qkv_w"], layer["qkv_b"]).view(n, width, 3, self.heads, h // self.heads)
                 q, k, v = qkv.permute(2, 0, 3, 1, 4)
                 context = f.scaled_dot_product_attention(q, k, v, attn_mask=attend).transpose(1, 2).reshape(n, width, h)
-                x = f.layer_norm(x + f.linear(context, layer["out_w"], layer["out_b"]), (h,), *layer["attn_norm"],
-                                 self.eps)
+                x = f.layer_norm(
+                    x + f.linear(context, layer["out_w"], layer["out_b"]), (h,), *layer["attn_norm"], self.eps
+                )
                 inner = f.gelu(f.linear(x, layer["in_w"], layer["in_b"]))
-                x = f.layer_norm(x + f.linear(inner, layer["ffn_w"], layer["ffn_b"]), (h,), *layer["ffn_norm"],
-                                 self.eps)
+                x = f.layer_norm(
+                    x + f.linear(inner, layer["ffn_w"], layer["ffn_b"]), (h,), *layer["ffn_norm"], self.eps
+                )
             weights = keep[..., None].to(x.dtype)
             return ((x * weights).sum(1) / weights.sum(1)).numpy()
 

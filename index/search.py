@@ -79,8 +79,14 @@ def top_rows(scores: np.ndarray, rows: np.ndarray, n: int) -> tuple[np.ndarray, 
 class Searcher:
     """A loaded index that answers queries; `refresh()` picks up a newer generation without a pause."""
 
-    def __init__(self, index_dir: Path, stored: StoredIndex, embedder: Embedder | None, reranker: str | None,
-                 engine: str = "auto"):
+    def __init__(
+        self,
+        index_dir: Path,
+        stored: StoredIndex,
+        embedder: Embedder | None,
+        reranker: str | None,
+        engine: str = "auto",
+    ):
         self.index_dir = index_dir
         self._engine = engine
         self._state = stored
@@ -93,8 +99,9 @@ class Searcher:
             _check_model(index_dir, stored, embedder)
 
     @classmethod
-    def open(cls, index_dir: Path, embedder: Embedder | None = None, *, reranker: str | None = None,
-             engine: str = "auto") -> Searcher:
+    def open(
+        cls, index_dir: Path, embedder: Embedder | None = None, *, reranker: str | None = None, engine: str = "auto"
+    ) -> Searcher:
         """Load the live index; the model loads on the first query unless `embedder` is given.
 
         `reranker` names a local cross-encoder folder for `rerank=True` (else sentence-level re-rank);
@@ -262,8 +269,15 @@ def _hit(
 ) -> Hit:
     """A hit with its best sentence (the whole chunk when it has no sentences) and every sentence's cosine."""
     best = chunk.sentences[int(np.argmax(sentences))] if sentences.size else (0, len(chunk.text))
-    return Hit(chunk=chunk, score=float(score), dense_rank=dense_rank, bm25_rank=bm25_rank, dense_score=chunk_cos,
-               best_sentence=best, sentence_scores=tuple(float(s) for s in sentences))
+    return Hit(
+        chunk=chunk,
+        score=float(score),
+        dense_rank=dense_rank,
+        bm25_rank=bm25_rank,
+        dense_score=chunk_cos,
+        best_sentence=best,
+        sentence_scores=tuple(float(s) for s in sentences),
+    )
 
 
 def _check_model(index_dir: Path, state: StoredIndex, embedder: Embedder) -> None:
@@ -361,4 +375,3 @@ def read_query_rows(path: Path, error: type[MhqaError] = MhqaError) -> list[tupl
 def read_batch(path: Path) -> list[tuple[object, str]]:
     """(id, query) pairs from a JSONL file of {"id": ..., "q": ...}; a bad line names its number."""
     return [(item.get("id"), item["q"]) for _, item in read_query_rows(path)]
-

@@ -21,8 +21,28 @@ from ingest.sentences import WORD
 # A parenthesised short form: two or more capitals, maybe a plural "s" ("(TAG)", "(UNHCR)", "(SDGs)").
 _DEFINITION = re.compile(r"\(([A-Z][A-Z&]*[A-Z]s?)\)")
 _SMALL_WORDS = frozenset(
-    ("a", "an", "and", "at", "for", "in", "of", "on", "the", "to", "de", "des", "du", "et", "la", "le", "les",
-     "y", "del", "el")
+    (
+        "a",
+        "an",
+        "and",
+        "at",
+        "for",
+        "in",
+        "of",
+        "on",
+        "the",
+        "to",
+        "de",
+        "des",
+        "du",
+        "et",
+        "la",
+        "le",
+        "les",
+        "y",
+        "del",
+        "el",
+    )
 )
 _MAX_LOOKBACK = 120  # characters before "(": a long form is a few words
 

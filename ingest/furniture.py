@@ -48,8 +48,7 @@ def strip_running_titles(pages: Sequence[str]) -> list[str]:
         filled = [i for i, ln in enumerate(lines) if ln.strip()]
         edges = set(filled[:2] + filled[-2:])
         kept = [
-            ln for i, ln in enumerate(lines)
-            if i not in edges or line_key(ln) not in keys or ln.strip()[:1].islower()
+            ln for i, ln in enumerate(lines) if i not in edges or line_key(ln) not in keys or ln.strip()[:1].islower()
         ]
         out.append("\n".join(kept) if any(ln.strip() for ln in kept) else page)
     return out

@@ -176,8 +176,13 @@ def _meta_with_imprint(path: Path, own_title: str, own_date: str, head: str, lim
     """The sidecar's metadata, completed from the imprint: "© World Health Organization 2025" gives the
     publisher and year (else the PDF's creation year), "ISBN ..." the ISBN."""
     m = _COPYRIGHT.search(head)
-    meta = read_meta(path, fallback_title=own_title, fallback_date=m.group(2) if m else own_date,
-                     fallback_isbn=find_isbn(head), limits=limits)
+    meta = read_meta(
+        path,
+        fallback_title=own_title,
+        fallback_date=m.group(2) if m else own_date,
+        fallback_isbn=find_isbn(head),
+        limits=limits,
+    )
     return replace(meta, publisher=meta.publisher or m.group(1).strip()) if m else meta
 
 
@@ -269,11 +274,18 @@ def _guess_decode(path: Path | str, data: bytes) -> str:
 
 
 def _pdf_pages(path: Path, data: bytes, limits: Limits) -> tuple[list[str], list[str], str, str]:
-    """Per-page raw text, printed page labels, and the info-dictionary title and year of a PDF.
+    """Per-page raw text, printed page labels, and the info-dictionary title and year of a PDF."""
+    reader = _open_pdf(path, data)
+    pages = _page_texts(path, reader, limits)
+    _check_text_size(path, sum(map(len, pages)), limits)
+    labels = pdf_page_labels(reader, pages, _raw_page_labels(path, reader, len(pages)))
+    title, year = _pdf_info(reader)
+    warn_image_only(path, pages)
+    return pages, labels, title, year
 
-    Each page's content stream is decoded and measured before its text is extracted: extraction
-    costs in proportion to it, and a small file can inflate to gigabytes (pages may share a stream).
-    """
+
+def _open_pdf(path: Path, data: bytes) -> Any:
+    """A pypdf reader of a PDF with at least one page (decrypted when its user password is empty)."""
     from pypdf import PdfReader
 
     if b"%PDF-" not in data[:1024]:
@@ -289,9 +301,16 @@ def _pdf_pages(path: Path, data: bytes, limits: Limits) -> tuple[list[str], list
         raise IngestError(path, f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
     if n_pages == 0:
         raise IngestError(path, "PDF has no pages")
+    return reader
+
+
+def _page_texts(path: Path, reader: Any, limits: Limits) -> list[str]:
+    """Each page's text. Its content stream is decoded and measured before the text is extracted:
+    extraction costs in proportion to it, and a small file can inflate to gigabytes (pages may share a
+    stream)."""
     pages: list[str] = []
     decoded = 0
-    for i in range(n_pages):
+    for i in range(len(reader.pages)):
         try:
             page = reader.pages[i]
             contents = page.get_contents()
@@ -304,23 +323,28 @@ def _pdf_pages(path: Path, data: bytes, limits: Limits) -> tuple[list[str], list
             pages.append(page.extract_text() or "")
         except Exception as exc:
             raise IngestError(path, f"cannot extract text of page {i + 1} ({type(exc).__name__}: {exc})") from exc
-    _check_text_size(path, sum(map(len, pages)), limits)
+    return pages
+
+
+def _raw_page_labels(path: Path, reader: Any, n_pages: int) -> list[str]:
+    """The /PageLabels of every page, or the page numbers when the tree is missing or damaged."""
     try:
         labels = [str(label) for label in reader.page_labels]
     except Exception:  # a damaged /PageLabels tree must not lose the text: fall back to numbers
         log.warning("%r: unreadable page labels, using page numbers", str(path))
-        labels = [str(i + 1) for i in range(n_pages)]
-    if len(labels) != n_pages:
-        labels = [str(i + 1) for i in range(n_pages)]
-    labels = pdf_page_labels(reader, pages, labels)
+        labels = []
+    return labels if len(labels) == n_pages else [str(i + 1) for i in range(n_pages)]
+
+
+def _pdf_info(reader: Any) -> tuple[str, str]:
+    """The info dictionary's title (when plausible) and the year the PDF was made ("" when unknown)."""
     try:
         info = reader.metadata
         title = str(info.get("/Title") or "").strip() if info else ""
         made = re.match(r"(?:D:)?((?:19|20)\d\d)", str(info.get("/CreationDate") or "")) if info else None
     except Exception:
         title, made = "", None
-    warn_image_only(path, pages)
-    return pages, labels, title if _plausible_title(title) else "", made.group(1) if made else ""
+    return (title if _plausible_title(title) else ""), (made.group(1) if made else "")
 
 
 def _check_decoded(path: Path, number: int, page_bytes: int, total_bytes: int, limits: Limits) -> None:

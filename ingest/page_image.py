@@ -171,8 +171,11 @@ def text_in_box(path: Path, number: int, box: Box) -> str:
         left, top = _to_page(page, box.left, box.top)
         right, bottom = _to_page(page, box.right, box.bottom)
         textpage = page.get_textpage()
-        return str(textpage.get_text_bounded(left=min(left, right), bottom=min(top, bottom),
-                                             right=max(left, right), top=max(top, bottom)))
+        return str(
+            textpage.get_text_bounded(
+                left=min(left, right), bottom=min(top, bottom), right=max(left, right), top=max(top, bottom)
+            )
+        )
     finally:
         pdf.close()
 
@@ -237,8 +240,9 @@ def _line_boxes(page: Any, textpage: Any, chars: _PageChars, indices: range) -> 
             continue
         if boxes and (_continues_line(boxes[-1], box) or _continues_column(boxes[-1], box)):
             cur = boxes[-1]
-            boxes[-1] = Box(min(cur.left, box.left), min(cur.top, box.top), max(cur.right, box.right),
-                            max(cur.bottom, box.bottom))
+            boxes[-1] = Box(
+                min(cur.left, box.left), min(cur.top, box.top), max(cur.right, box.right), max(cur.bottom, box.bottom)
+            )
         else:
             boxes.append(box)
     return tuple(boxes)
@@ -310,8 +314,9 @@ def _to_device(page: Any, x: float, y: float) -> tuple[float, float]:
     width, height = page.get_size()
     size_x, size_y = _DEVICE, max(1, round(_DEVICE * height / width))
     dx, dy = ctypes.c_int(), ctypes.c_int()
-    raw.FPDF_PageToDevice(page.raw, 0, 0, size_x, size_y, 0, ctypes.c_double(x), ctypes.c_double(y),
-                          ctypes.byref(dx), ctypes.byref(dy))
+    raw.FPDF_PageToDevice(
+        page.raw, 0, 0, size_x, size_y, 0, ctypes.c_double(x), ctypes.c_double(y), ctypes.byref(dx), ctypes.byref(dy)
+    )
     return dx.value / size_x, dy.value / size_y
 
 
@@ -321,6 +326,7 @@ def _to_page(page: Any, fx: float, fy: float) -> tuple[float, float]:
     width, height = page.get_size()
     size_x, size_y = _DEVICE, max(1, round(_DEVICE * height / width))
     px, py = ctypes.c_double(), ctypes.c_double()
-    raw.FPDF_DeviceToPage(page.raw, 0, 0, size_x, size_y, 0, round(fx * size_x), round(fy * size_y),
-                          ctypes.byref(px), ctypes.byref(py))
+    raw.FPDF_DeviceToPage(
+        page.raw, 0, 0, size_x, size_y, 0, round(fx * size_x), round(fy * size_y), ctypes.byref(px), ctypes.byref(py)
+    )
     return px.value, py.value

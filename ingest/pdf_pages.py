@@ -36,5 +36,6 @@ def warn_image_only(path: Path, pages: Sequence[str]) -> None:
     empty = image_only_pages(pages)
     if empty and len(empty) < len(pages):
         shown = ", ".join(map(str, empty))
-        log.warning("%s: no text layer on PDF page(s) %s (image-only or blank): not indexed, cannot be cited",
-                    path, shown)
+        log.warning(
+            "%s: no text layer on PDF page(s) %s (image-only or blank): not indexed, cannot be cited", path, shown
+        )

@@ -104,9 +104,7 @@ def save_upload(
     replaced when `replace` is set, and only when it is the same file name, so two files never claim one id.
     """
     if len(data) > max_bytes:
-        raise UploadError(
-            f"{escape_plain(name)}: {len(data) / MB:.1f} MB is over the {max_bytes / MB:g} MB limit"
-        )
+        raise UploadError(f"{escape_plain(name)}: {len(data) / MB:.1f} MB is over the {max_bytes / MB:g} MB limit")
     if not data:
         raise UploadError(f"{escape_plain(name)}: the file is empty")
     safe = safe_upload_name(name)
@@ -122,9 +120,7 @@ def save_upload(
         if p.is_file() and p.stem.lower() == stem and p.name != target.name and not p.name.endswith(".json")
     ]
     if clash:
-        raise UploadError(
-            f"{safe}: document id '{target.stem}' is already used by {clash[0].name}; rename the file"
-        )
+        raise UploadError(f"{safe}: document id '{target.stem}' is already used by {clash[0].name}; rename the file")
     existed = target.exists()
     if existed and not replace:
         raise UploadError(f"{safe} already exists in the corpus; tick 'replace existing file' to replace it")

@@ -26,29 +26,51 @@ def make_document(doc_id: str, pages: Sequence[str], title: str = "", labels: Se
         sep = "\n" if i else ""
         text += sep + page
         start = pos + len(sep)
-        spans.append(Page(number=i + 1, label=labels[i] if labels else str(i + 1), start=start,
-                          end=start + len(page)))
+        spans.append(Page(number=i + 1, label=labels[i] if labels else str(i + 1), start=start, end=start + len(page)))
         pos = start + len(page)
-    return Document(doc_id=doc_id, path=f"{doc_id}.txt", sha256="0" * 64,
-                    meta=DocumentMeta(title=title or doc_id.title()), text=text, pages=tuple(spans))
+    return Document(
+        doc_id=doc_id,
+        path=f"{doc_id}.txt",
+        sha256="0" * 64,
+        meta=DocumentMeta(title=title or doc_id.title()),
+        text=text,
+        pages=tuple(spans),
+    )
 
 
 def make_chunk(doc: Document, start: int, end: int, n: int = 0) -> Chunk:
     pages = [p for p in doc.pages if p.start < end and p.end > start]
-    return Chunk(chunk_id=f"{doc.doc_id}-{n}", doc_id=doc.doc_id, title=doc.title, heading="",
-                 text=doc.text[start:end], start=start, end=end, page_start=pages[0].number,
-                 page_end=pages[-1].number, page_labels=tuple(p.label for p in pages),
-                 sentences=sentence_spans(doc.text[start:end]),
-                 page_breaks=tuple(p.start - start for p in pages[1:]))
+    return Chunk(
+        chunk_id=f"{doc.doc_id}-{n}",
+        doc_id=doc.doc_id,
+        title=doc.title,
+        heading="",
+        text=doc.text[start:end],
+        start=start,
+        end=end,
+        page_start=pages[0].number,
+        page_end=pages[-1].number,
+        page_labels=tuple(p.label for p in pages),
+        sentences=sentence_spans(doc.text[start:end]),
+        page_breaks=tuple(p.start - start for p in pages[1:]),
+    )
 
 
-def make_hit(chunk: Chunk, scores: Sequence[float], *, dense_rank: int | None = 1, bm25_rank: int | None = 1,
-             score: float = 0.03) -> Hit:
+def make_hit(
+    chunk: Chunk, scores: Sequence[float], *, dense_rank: int | None = 1, bm25_rank: int | None = 1, score: float = 0.03
+) -> Hit:
     """A hit whose sentence cosines are `scores` (one per sentence of the chunk)."""
     assert len(scores) == len(chunk.sentences), (len(scores), chunk.sentences)
     best = chunk.sentences[max(range(len(scores)), key=lambda i: scores[i])]
-    return Hit(chunk=chunk, score=score, dense_rank=dense_rank, bm25_rank=bm25_rank,
-               dense_score=max(scores), best_sentence=best, sentence_scores=tuple(scores))
+    return Hit(
+        chunk=chunk,
+        score=score,
+        dense_rank=dense_rank,
+        bm25_rank=bm25_rank,
+        dense_score=max(scores),
+        best_sentence=best,
+        sentence_scores=tuple(scores),
+    )
 
 
 def text_hit(
@@ -85,8 +107,15 @@ class ListSearcher:
         self.docs = list(documents)
         self.queries: list[str] = []
 
-    def search(self, query: str, k: int = 5, *, doc_ids: Sequence[str] | None = None, mode: str = "hybrid",
-               rerank: bool = False) -> list[Hit]:
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        doc_ids: Sequence[str] | None = None,
+        mode: str = "hybrid",
+        rerank: bool = False,
+    ) -> list[Hit]:
         self.queries.append(query)
         return [h for h in self.hits if not doc_ids or h.chunk.doc_id in doc_ids][:k]
 

@@ -68,9 +68,14 @@ def _make_handler(script: Script) -> type[BaseHTTPRequestHandler]:
                 return self._send(200, b'{"choices": [{"mess', "application/json")
             if body.get("stream"):
                 return self._stream()
-            reply = {"id": "x", "object": "chat.completion", "model": body.get("model"),
-                     "choices": [{"index": 0, "message": {"role": "assistant", "content": script.reply},
-                                  "finish_reason": "stop"}]}
+            reply = {
+                "id": "x",
+                "object": "chat.completion",
+                "model": body.get("model"),
+                "choices": [
+                    {"index": 0, "message": {"role": "assistant", "content": script.reply}, "finish_reason": "stop"}
+                ],
+            }
             return self._send(200, json.dumps(reply).encode(), "application/json")
 
         def _send(self, status: int, data: bytes, ctype: str) -> None:

@@ -209,8 +209,17 @@ def write_shared_stream_pdf(path: Path, n_pages: int, inflated_bytes: int) -> Pa
 # (printed folio or "" for none, lines of body text)
 BOOK_SHEETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("", ("Clinical care of migrants: a test guideline",)),
-    ("i", ("Contents", "", "Background . . . . . . . . 1", "Findings . . . . . . . . . 2",
-           "Treatment . . . . . . . . 3", "Looking ahead . . . . . . 4")),
+    (
+        "i",
+        (
+            "Contents",
+            "",
+            "Background . . . . . . . . 1",
+            "Findings . . . . . . . . . 2",
+            "Treatment . . . . . . . . 3",
+            "Looking ahead . . . . . . 4",
+        ),
+    ),
     ("ii", ("Foreword", "", "This guideline collects the advice of the panel on migrant care.")),
     ("iii", ("Acknowledgements", "", "The panel thanks the reviewers for their careful reading.")),
     ("", ()),

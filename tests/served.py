@@ -35,8 +35,13 @@ def memory_mib(pid: int) -> dict[str, float]:
 
 @contextmanager
 def served_app(
-    corpus: Path, index_dir: Path, home: Path, log: Path, timeout_s: float = START_TIMEOUT_S,
-    host: str = "127.0.0.1", env_extra: dict[str, str] | None = None,
+    corpus: Path,
+    index_dir: Path,
+    home: Path,
+    log: Path,
+    timeout_s: float = START_TIMEOUT_S,
+    host: str = "127.0.0.1",
+    env_extra: dict[str, str] | None = None,
 ) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """(process, url) of `mhqa serve` on `host` with its own corpus, index and home; stopped on exit.
     The url is always the loopback one (an app on 0.0.0.0 answers there too).
@@ -46,11 +51,28 @@ def served_app(
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MHQA_", "GRADIO_"))}
-    env.update(HOME=str(home), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
-               GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
+    env.update(
+        HOME=str(home),
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        GRADIO_ANALYTICS_ENABLED="False",
+        PYTHONUNBUFFERED="1",
+    )
     env.update(env_extra or {})
-    cmd = [sys.executable, "-m", "assistant.cli", "--index-dir", str(index_dir),
-           "serve", "--host", host, "--port", str(port), "--corpus", str(corpus)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "assistant.cli",
+        "--index-dir",
+        str(index_dir),
+        "serve",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--corpus",
+        str(corpus),
+    ]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -77,5 +99,6 @@ def _wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s
                     return
         except OSError:
             time.sleep(1)
-    raise RuntimeError(f"mhqa serve did not answer on {url} in {timeout_s:.0f} s:\n"
-                       f"{log.read_text(errors='replace')[-3000:]}")
+    raise RuntimeError(
+        f"mhqa serve did not answer on {url} in {timeout_s:.0f} s:\n{log.read_text(errors='replace')[-3000:]}"
+    )

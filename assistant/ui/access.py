@@ -56,8 +56,9 @@ def verify_password(password: str, stored: str) -> bool:
         kind, n, r, p, salt, digest = stored.split("$")
         if kind != "scrypt":
             return False
-        got = hashlib.scrypt(password.encode("utf-8"), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
-                             maxmem=256 * 1024 * 1024)
+        got = hashlib.scrypt(
+            password.encode("utf-8"), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), maxmem=256 * 1024 * 1024
+        )
         return hmac.compare_digest(got, bytes.fromhex(digest))
     except ValueError:
         return False
@@ -95,8 +96,9 @@ class LogEntry:
 class FailureLimit:
     """Failed sign-ins counted per key (client address, user name) over a sliding window."""
 
-    def __init__(self, max_failures: int = MAX_FAILURES, window_s: float = WINDOW_S,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, max_failures: int = MAX_FAILURES, window_s: float = WINDOW_S, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._max, self._window, self._clock = max_failures, window_s, clock
         self._failures: dict[str, list[float]] = {}
 
@@ -123,8 +125,9 @@ class FailureLimit:
 class Access:
     """The library's access policy for one running app, its signed-in sessions and its change log."""
 
-    def __init__(self, *, local: bool, users: dict[str, str], log_path: Path,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, *, local: bool, users: dict[str, str], log_path: Path, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.local = local  # listening on loopback only: changes need no sign-in
         self._users = dict(users)
         self.log_path = log_path
@@ -153,9 +156,11 @@ class Access:
         if self.local:
             return "Listening on this machine only: anyone at it can change the library."
         if self.read_only:
-            return ("Read-only: this app listens beyond this machine and no administrator is set "
-                    "(MHQA_ADMIN_PASSWORD or MHQA_USERS_FILE), so the library cannot be changed here. "
-                    "Reading, search and page views stay open.")
+            return (
+                "Read-only: this app listens beyond this machine and no administrator is set "
+                "(MHQA_ADMIN_PASSWORD or MHQA_USERS_FILE), so the library cannot be changed here. "
+                "Reading, search and page views stay open."
+            )
         return "Changing the library (add, replace, delete, rebuild) needs sign-in."
 
     def sign_in(self, user: str, password: str, client: str) -> str:
@@ -212,8 +217,9 @@ class Access:
     def record(self, user: str, action: str, file: str = "", sha256: str = "") -> LogEntry:
         """Append one change to the log (a JSON line); an unwritable log refuses the change's report."""
         entry = LogEntry(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), user, action, file, sha256)
-        line = json.dumps({"time": entry.time, "user": user, "action": action, "file": file, "sha256": sha256},
-                          ensure_ascii=False)
+        line = json.dumps(
+            {"time": entry.time, "user": user, "action": action, "file": file, "sha256": sha256}, ensure_ascii=False
+        )
         with self._lock:
             try:
                 self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -235,8 +241,7 @@ class Access:
         for line in reversed(lines):
             try:
                 d = json.loads(line)
-                out.append(LogEntry(str(d["time"]), str(d["user"]), str(d["action"]), str(d["file"]),
-                                    str(d["sha256"])))
+                out.append(LogEntry(str(d["time"]), str(d["user"]), str(d["action"]), str(d["file"]), str(d["sha256"])))
             except (ValueError, KeyError, TypeError):
                 continue
             if len(out) >= limit:

@@ -254,13 +254,22 @@ def _ask_tab(service: AppService) -> None:
             gr.Examples(EXAMPLES, inputs=[question], label="Example questions")
         with gr.Column(scale=2, min_width=300):
             with gr.Row():
-                cite_format = gr.Radio(["RIS", "CSL-JSON"], value="RIS", label="Citations for Zotero, EndNote…",
-                                       min_width=200, elem_id="mhqa-cite-format")
+                cite_format = gr.Radio(
+                    ["RIS", "CSL-JSON"],
+                    value="RIS",
+                    label="Citations for Zotero, EndNote…",
+                    min_width=200,
+                    elem_id="mhqa-cite-format",
+                )
                 cite_button = gr.Button("Export citations", elem_id="mhqa-cite-export", min_width=140)
             cite_file = gr.File(label="Download", elem_id="mhqa-cite-file", interactive=False, visible=False)
             gr.Markdown("**Sources**")
-            sources = gr.HTML(al.render_sources(None), elem_id="mhqa-sources", js_on_load=VIEW_JS,
-                              server_functions=[_page_view_fn(service)])
+            sources = gr.HTML(
+                al.render_sources(None),
+                elem_id="mhqa-sources",
+                js_on_load=VIEW_JS,
+                server_functions=[_page_view_fn(service)],
+            )
 
     @_handler
     def chat_turn(text: str, messages: list[dict[str, Any]], previous: list[str]) -> tuple[Any, ...]:
@@ -346,11 +355,14 @@ def _search_tab(service: AppService, docs: list[Any]) -> tuple[gr.Dropdown, gr.D
             min_width=120,
         )
         k = gr.Slider(1, 20, value=5, step=1, label="Passages", scale=1, min_width=140)
-        mode = gr.Radio(
-            ["hybrid", "dense", "bm25"], value="hybrid", label="Retrieval", scale=1, min_width=200
-        )
+        mode = gr.Radio(["hybrid", "dense", "bm25"], value="hybrid", label="Retrieval", scale=1, min_width=200)
         part = gr.Dropdown(
-            list(SECTIONS), value=BODY, label="Part", elem_id="mhqa-section", scale=1, min_width=140,
+            list(SECTIONS),
+            value=BODY,
+            label="Part",
+            elem_id="mhqa-section",
+            scale=1,
+            min_width=140,
             info="body text, or contents, imprint, references, index",
         )
     results = gr.HTML(
@@ -360,8 +372,13 @@ def _search_tab(service: AppService, docs: list[Any]) -> tuple[gr.Dropdown, gr.D
         server_functions=[_page_view_fn(service)],
     )
     with gr.Row():
-        export_format = gr.Radio(["Markdown", "CSV", "RIS", "CSL-JSON"], value="Markdown", label="Export format",
-                                 min_width=200, elem_id="mhqa-export-format")
+        export_format = gr.Radio(
+            ["Markdown", "CSV", "RIS", "CSL-JSON"],
+            value="Markdown",
+            label="Export format",
+            min_width=200,
+            elem_id="mhqa-export-format",
+        )
         export_button = gr.Button("Export results", elem_id="mhqa-export", min_width=140)
         export_file = gr.File(
             label="Download", elem_id="mhqa-export-file", interactive=False, min_width=200, visible=False
@@ -373,7 +390,10 @@ def _search_tab(service: AppService, docs: list[Any]) -> tuple[gr.Dropdown, gr.D
     ) -> tuple[str, Any]:
         documents = service.documents()
         hits = service.search(
-            text, k=int(n), doc_ids=al.filter_doc_ids(documents, chosen, year), mode=how,
+            text,
+            k=int(n),
+            doc_ids=al.filter_doc_ids(documents, chosen, year),
+            mode=how,
             sections=(section or BODY,),
         )
         years = {d.doc_id: d.meta.year for d in documents}
@@ -384,9 +404,7 @@ def _search_tab(service: AppService, docs: list[Any]) -> tuple[gr.Dropdown, gr.D
         event(show_results, inputs, [results, hits_state], api_visibility="private")
 
     @_handler
-    def search_api(
-        query: str, k: int = 5, doc_ids: list[str] | None = None, mode: str = "hybrid"
-    ) -> list[Any]:
+    def search_api(query: str, k: int = 5, doc_ids: list[str] | None = None, mode: str = "hybrid") -> list[Any]:
         """Ranked passages in the JSON form of `mhqa search --json`: for scripts and the load test."""
         hits = service.search(query, k=int(k), doc_ids=tuple(doc_ids) if doc_ids else None, mode=mode)
         return [hit_to_json(h) for h in hits]
@@ -426,12 +444,10 @@ def _write_export(prefix: str, text: str, suffix: str) -> str:
     return fh.name
 
 
-def _library_tab(
-    service: AppService, about: gr.HTML, doc_filter: gr.Dropdown, year_filter: gr.Dropdown
-) -> gr.HTML:
+def _sign_in_row(service: AppService) -> gr.State:
+    """The access notice and the sign-in row of the Library tab; the session's sign-in token."""
     access = service.gate
     token = gr.State(None)  # the sign-in token: server-side session state, never sent by the client
-    can_change = not access.read_only
     gr.HTML(al.access_html(access.notice(), read_only=access.read_only), elem_id="mhqa-access")
     with gr.Row(visible=access.needs_sign_in, elem_id="mhqa-signin-row"):
         user = gr.Textbox(label="User", value="admin", min_width=140, elem_id="mhqa-user")
@@ -439,30 +455,6 @@ def _library_tab(
         sign_in_button = gr.Button("Sign in", min_width=100, elem_id="mhqa-sign-in")
         sign_out_button = gr.Button("Sign out", min_width=100, elem_id="mhqa-sign-out")
     signed = gr.HTML("", elem_id="mhqa-signed")
-    gr.Markdown("**Indexed documents**")
-    table = gr.HTML(al.library_html(service.documents()), elem_id="mhqa-library")
-    with gr.Row():
-        with gr.Column(scale=2, min_width=280):
-            files = gr.File(
-                file_count="multiple",
-                file_types=UPLOAD_TYPES,
-                label="Add PDF, TXT, MD or HTML files",
-                elem_id="mhqa-upload",
-                interactive=can_change,
-            )
-            replace = gr.Checkbox(False, label="replace existing file", elem_id="mhqa-replace",
-                                  interactive=can_change)
-            save_button = gr.Button("Add to corpus", elem_id="mhqa-save", interactive=can_change)
-        with gr.Column(scale=1, min_width=220):
-            rebuild_button = gr.Button("Rebuild index", variant="primary", elem_id="mhqa-rebuild",
-                                       interactive=can_change)
-            to_delete = gr.Dropdown(al.doc_choices(service.documents()), label="Document to delete",
-                                    elem_id="mhqa-delete-doc", interactive=can_change)
-            delete_button = gr.Button("Delete from corpus", variant="stop", elem_id="mhqa-delete",
-                                      interactive=can_change)
-            status = gr.HTML("", elem_id="mhqa-status")
-    gr.Markdown("**Library changes** (newest first)")
-    log_table = gr.HTML(al.library_log_html(access.entries()), elem_id="mhqa-log")
 
     @_handler
     def sign_in(name: str, secret: str, request: gr.Request) -> tuple[Any, ...]:
@@ -478,6 +470,42 @@ def _library_tab(
         return None, "Signed out."
 
     sign_out_button.click(sign_out, [token], [token, signed], api_visibility="private")
+    return token
+
+
+def _library_tab(service: AppService, about: gr.HTML, doc_filter: gr.Dropdown, year_filter: gr.Dropdown) -> gr.HTML:
+    access = service.gate
+    can_change = not access.read_only
+    token = _sign_in_row(service)
+    gr.Markdown("**Indexed documents**")
+    table = gr.HTML(al.library_html(service.documents()), elem_id="mhqa-library")
+    with gr.Row():
+        with gr.Column(scale=2, min_width=280):
+            files = gr.File(
+                file_count="multiple",
+                file_types=UPLOAD_TYPES,
+                label="Add PDF, TXT, MD or HTML files",
+                elem_id="mhqa-upload",
+                interactive=can_change,
+            )
+            replace = gr.Checkbox(False, label="replace existing file", elem_id="mhqa-replace", interactive=can_change)
+            save_button = gr.Button("Add to corpus", elem_id="mhqa-save", interactive=can_change)
+        with gr.Column(scale=1, min_width=220):
+            rebuild_button = gr.Button(
+                "Rebuild index", variant="primary", elem_id="mhqa-rebuild", interactive=can_change
+            )
+            to_delete = gr.Dropdown(
+                al.doc_choices(service.documents()),
+                label="Document to delete",
+                elem_id="mhqa-delete-doc",
+                interactive=can_change,
+            )
+            delete_button = gr.Button(
+                "Delete from corpus", variant="stop", elem_id="mhqa-delete", interactive=can_change
+            )
+            status = gr.HTML("", elem_id="mhqa-status")
+    gr.Markdown("**Library changes** (newest first)")
+    log_table = gr.HTML(al.library_log_html(access.entries()), elem_id="mhqa-log")
 
     @_handler
     def save(paths: list[Any] | None, allow_replace: bool, current: str | None) -> tuple[Any, ...]:
@@ -514,8 +542,7 @@ def _library_tab(
     def rebuild(current: str | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
         service.check_library_change("rebuild", current)
         progress(0, desc="Reading the corpus")
-        summary = service.rebuild(lambda done, total: progress((done, total), desc="Embedding passages"),
-                                  token=current)
+        summary = service.rebuild(lambda done, total: progress((done, total), desc="Embedding passages"), token=current)
         return (
             al.escape_text(al.summary_text(summary)),
             *_library_views(service),

@@ -70,8 +70,17 @@ def build_pdf_view(
         image = render_page(path, sha256, number, PAGE_WIDTH_PX, cache_dir)
         label = labels[cited.index(number)] if number in cited else page_label(path, number)
         found = highlights.get(number)
-        pages.append(ShownPage(number, label, file_url(image.path), image.width, image.height,
-                               found.boxes if found else (), found.exact if found else None))
+        pages.append(
+            ShownPage(
+                number,
+                label,
+                file_url(image.path),
+                image.width,
+                image.height,
+                found.boxes if found else (),
+                found.exact if found else None,
+            )
+        )
     return PageView(title, total, tuple(pages), f"{file_url(path)}#page={shown[0]}", (chunk.chunk_id, start, end))
 
 
@@ -89,7 +98,7 @@ def build_section_view(title: str, chunks: Sequence[Chunk], chunk: Chunk, start:
         last += 1
     text, pos, offset = "", ordered[first].start, 0
     for c in ordered[first : last + 1]:
-        piece = c.text[max(0, pos - c.start):]
+        piece = c.text[max(0, pos - c.start) :]
         if text and c.start > pos:
             text += "\n\n"
         if c.chunk_id == chunk.chunk_id:
@@ -103,9 +112,11 @@ def view_html(view: PageView | SectionView) -> str:
     """The view as escaped HTML (every box is a percentage of its page, so it scales with the image)."""
     if isinstance(view, SectionView):
         heading = f'<div class="mhqa-heading">{escape_text(view.heading)}</div>' if view.heading else ""
-        return (f'<div class="mhqa-section-view"><div class="mhqa-view-head">Section of '
-                f'<span class="mhqa-title">{escape_text(view.title)}</span></div>{heading}'
-                f'<div class="mhqa-passage">{highlight(view.text, view.span)}</div></div>')
+        return (
+            f'<div class="mhqa-section-view"><div class="mhqa-view-head">Section of '
+            f'<span class="mhqa-title">{escape_text(view.title)}</span></div>{heading}'
+            f'<div class="mhqa-passage">{highlight(view.text, view.span)}</div></div>'
+        )
     chunk_id, start, end = view.request
     first, last = view.pages[0].number, view.pages[-1].number
     nav = "".join(
@@ -114,9 +125,11 @@ def view_html(view: PageView | SectionView) -> str:
         for n, label in ((first - 1, "‹ Previous page"), (last + 1, "Next page ›"))
     )
     body = "".join(_page_html(p, view.total) for p in view.pages)
-    return (f'<div class="mhqa-page-view"><div class="mhqa-view-nav">{nav}'
-            f'<a class="mhqa-download" href="{escape_text(view.download_url)}" target="_blank" '
-            f'rel="noopener">Download the PDF at this page</a></div>{body}</div>')
+    return (
+        f'<div class="mhqa-page-view"><div class="mhqa-view-nav">{nav}'
+        f'<a class="mhqa-download" href="{escape_text(view.download_url)}" target="_blank" '
+        f'rel="noopener">Download the PDF at this page</a></div>{body}</div>'
+    )
 
 
 def _page_html(page: ShownPage, total: int) -> str:
@@ -136,7 +149,7 @@ def _page_html(page: ShownPage, total: int) -> str:
     )
     return (
         f'<figure class="mhqa-page" data-page="{page.number}">'
-        f'<figcaption>Printed page {escape_text(page.label)} · sheet {page.number} of {total}{note}</figcaption>'
+        f"<figcaption>Printed page {escape_text(page.label)} · sheet {page.number} of {total}{note}</figcaption>"
         f'<div class="mhqa-page-frame"><img src="{escape_text(page.image_url)}" width="{page.width}" '
         f'height="{page.height}" alt="page {escape_text(page.label)}" loading="lazy">{boxes}</div></figure>'
     )
@@ -150,7 +163,6 @@ def view_request(data: Any) -> tuple[str, int, int, int | None]:
         raise MhqaError("bad page request")
     try:
         page = data.get("page")
-        return (str(data["chunk_id"]), int(data["start"]), int(data["end"]),
-                None if page in (None, "") else int(page))
+        return (str(data["chunk_id"]), int(data["start"]), int(data["end"]), None if page in (None, "") else int(page))
     except (KeyError, TypeError, ValueError) as exc:
         raise MhqaError("bad page request: expected chunk_id, start, end and an optional page") from exc

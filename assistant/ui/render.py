@@ -67,8 +67,6 @@ def find_span(text: str, quote: str) -> tuple[int, int] | None:
     return None if at < 0 else (at, at + len(quote))
 
 
-
-
 def source_id(n: int) -> str:
     """The HTML id of source [n] in the sources panel, the target of the answer's marker links."""
     return f"{SOURCE_ID_PREFIX}{n}"
@@ -131,8 +129,10 @@ def view_button(chunk_id: str, span: tuple[int, int], kind: str | None) -> str:
     if kind is None:
         return ""
     label = "Show page" if kind == "page" else "Show section"
-    return (f'<button type="button" class="mhqa-show-page" data-chunk="{escape_text(chunk_id)}" '
-            f'data-start="{span[0]}" data-end="{span[1]}">{label}</button><div class="mhqa-pageview"></div>')
+    return (
+        f'<button type="button" class="mhqa-show-page" data-chunk="{escape_text(chunk_id)}" '
+        f'data-start="{span[0]}" data-end="{span[1]}">{label}</button><div class="mhqa-pageview"></div>'
+    )
 
 
 def render_citation(citation: Citation, hit: Hit | None, viewable: Mapping[str, str] | None = None) -> str:
@@ -163,25 +163,26 @@ def render_sources(
     """The sources panel for an answer; for a refusal, the related passages that were not enough."""
     if answer is None:
         return '<div class="mhqa-empty">Sources of the answer appear here.</div>'
-    hits_by_chunk = (
-        hits_by_chunk if hits_by_chunk is not None else {h.chunk.chunk_id: h for h in answer.related}
-    )
+    hits_by_chunk = hits_by_chunk if hits_by_chunk is not None else {h.chunk.chunk_id: h for h in answer.related}
     if answer.citations:
         cards = [render_citation(c, hits_by_chunk.get(c.chunk_id), viewable) for c in answer.citations]
         return '<div class="mhqa-sources">' + "".join(cards) + "</div>"
     if answer.related:
         head = '<div class="mhqa-related-head">Related passages (not enough to answer):</div>'
         return (
-            '<div class="mhqa-sources">' + head + render_hits(answer.related, copy_buttons=False, viewable=viewable)
+            '<div class="mhqa-sources">'
+            + head
+            + render_hits(answer.related, copy_buttons=False, viewable=viewable)
             + "</div>"
         )
     return '<div class="mhqa-empty">No passage in the documents is close to this question.</div>'
 
 
-
-
 def render_hits(
-    hits: Sequence[Hit], *, years: dict[str, str] | None = None, copy_buttons: bool = True,
+    hits: Sequence[Hit],
+    *,
+    years: dict[str, str] | None = None,
+    copy_buttons: bool = True,
     viewable: Mapping[str, str] | None = None,
 ) -> str:
     """Ranked passages, each with its best sentence marked, its score and a copy-citation button."""
@@ -254,8 +255,7 @@ def library_html(documents: Iterable[Any]) -> str:
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td class="mhqa-col-{h}">{escape_text(str(v))}</td>'
-            for h, v in zip(LIBRARY_HEADERS, r, strict=True)
+            f'<td class="mhqa-col-{h}">{escape_text(str(v))}</td>' for h, v in zip(LIBRARY_HEADERS, r, strict=True)
         )
         + "</tr>"
         for r in rows
@@ -323,12 +323,15 @@ def library_log_html(entries: Sequence[Any]) -> str:
         return '<div class="mhqa-empty">No library changes recorded yet.</div>'
     head = "".join(f"<th>{h}</th>" for h in LOG_HEADERS)
     body = "".join(
-        "<tr>" + "".join(f'<td class="mhqa-col-{h}">{escape_text(str(getattr(e, h)))}</td>' for h in LOG_HEADERS)
+        "<tr>"
+        + "".join(f'<td class="mhqa-col-{h}">{escape_text(str(getattr(e, h)))}</td>' for h in LOG_HEADERS)
         + "</tr>"
         for e in entries
     )
-    return (f'<div class="mhqa-table-wrap"><table class="mhqa-library mhqa-log"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table></div>")
+    return (
+        f'<div class="mhqa-table-wrap"><table class="mhqa-library mhqa-log"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
 
 
 def access_html(notice: str, *, read_only: bool) -> str:

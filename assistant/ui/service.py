@@ -69,8 +69,9 @@ class AppService:
             background=load_background(),
         )
         log.info("index ready: %s", summary)
-        access = Access.for_host(host, admin_password=settings.admin_password, users_file=settings.users_file,
-                                 log_path=settings.log_path)
+        access = Access.for_host(
+            host, admin_password=settings.admin_password, users_file=settings.users_file, log_path=settings.log_path
+        )
         return cls(settings, Searcher.open(settings.index_dir, embedder, reranker=settings.reranker), access)
 
     @property
@@ -100,7 +101,12 @@ class AppService:
         )
 
     def search(
-        self, query: str, *, k: int = 5, doc_ids: tuple[str, ...] | None = None, mode: str = "hybrid",
+        self,
+        query: str,
+        *,
+        k: int = 5,
+        doc_ids: tuple[str, ...] | None = None,
+        mode: str = "hybrid",
         sections: tuple[str, ...] | None = None,
     ) -> list[Hit]:
         """Ranked passages; `doc_ids=()` (a filter nothing matches) gives no passages rather than all.
@@ -112,8 +118,9 @@ class AppService:
         query = clean_query(query, query_limits(self.settings), "query")  # bounded before the model sees it
         if doc_ids is not None and not doc_ids:
             return []
-        return list(self.searcher.search(query, k=k, doc_ids=list(doc_ids) if doc_ids else None, mode=mode,
-                                         sections=sections))
+        return list(
+            self.searcher.search(query, k=k, doc_ids=list(doc_ids) if doc_ids else None, mode=mode, sections=sections)
+        )
 
     def check_library_change(self, action: str, token: str | None) -> str:
         """The one server-side gate of every library change ("add", "replace", "delete", "rebuild"), called
@@ -127,10 +134,12 @@ class AppService:
     def save_upload(self, data: bytes, name: str, *, replace: bool, token: str | None = None) -> SavedUpload:
         """Check an uploaded file (name, size, type by content) and put it in the corpus folder; logged."""
         user = self.check_library_change("replace" if replace else "add", token)
-        saved = save_upload(data, name, self.settings.corpus_dir, replace=replace,
-                            max_bytes=self.settings.max_file_bytes)
-        self.gate.record(user, "replace" if saved.replaced else "add", saved.path.name,
-                         hashlib.sha256(data).hexdigest())
+        saved = save_upload(
+            data, name, self.settings.corpus_dir, replace=replace, max_bytes=self.settings.max_file_bytes
+        )
+        self.gate.record(
+            user, "replace" if saved.replaced else "add", saved.path.name, hashlib.sha256(data).hexdigest()
+        )
         return saved
 
     def delete_document(self, doc_id: str, token: str | None = None) -> str:
@@ -207,8 +216,7 @@ class AppService:
             return pageview.build_section_view(chunk.title, self.searcher.chunks_of(chunk.doc_id), chunk, start, end)
         if sha256_file(path) != info.sha256:
             raise MhqaError(f"{path.name} changed since it was indexed: rebuild the index to see its pages")
-        return pageview.build_pdf_view(path, info.sha256, chunk.title, chunk, start, end, page,
-                                       self.settings.pages_dir)
+        return pageview.build_pdf_view(path, info.sha256, chunk.title, chunk, start, end, page, self.settings.pages_dir)
 
     def year_of(self) -> dict[str, str]:
         """Each document's year by id, for citation lines."""

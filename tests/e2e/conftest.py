@@ -44,9 +44,15 @@ def okapi_pdf() -> bytes:
 
     pdf = FPDF(format="A4")
     pdf.set_font("Helvetica", size=12)
-    for lines in (["Okapi clinic report.", "Introduction to the border clinic and its staff."],
-                  ["Attendance.", "The nurses opened the doors at dawn.", OKAPI_SENTENCE,
-                   "Most patients came from the river villages."]):
+    for lines in (
+        ["Okapi clinic report.", "Introduction to the border clinic and its staff."],
+        [
+            "Attendance.",
+            "The nurses opened the doors at dawn.",
+            OKAPI_SENTENCE,
+            "Most patients came from the river villages.",
+        ],
+    ):
         pdf.add_page()
         for line in lines:
             pdf.multi_cell(0, 8, line)

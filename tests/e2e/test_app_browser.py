@@ -53,9 +53,7 @@ def search(page: Any, query: str) -> None:
     )
 
 
-def test_question_gets_cited_answer_whose_marker_scrolls_to_highlighted_source(
-    page: Any, artifacts: Path
-) -> None:
+def test_question_gets_cited_answer_whose_marker_scrolls_to_highlighted_source(page: Any, artifacts: Path) -> None:
     ask(page, "Which experts does the Technical Advisory Group bring together?")
     bot = page.locator("#mhqa-chat [data-testid=bot]").last
     answer = bot.inner_text()
@@ -99,12 +97,8 @@ def test_search_with_document_filter_returns_only_that_document(page: Any, artif
     page.screenshot(path=str(artifacts / "search-filtered.png"), full_page=True)
 
 
-def test_hostile_text_in_documents_and_questions_shows_as_text_and_never_runs(
-    page: Any, artifacts: Path
-) -> None:
-    hostile_question = (
-        "zanzibar ledger <img src=x onerror=\"window.__pwned='question'\"> <script>alert(1)</script>?"
-    )
+def test_hostile_text_in_documents_and_questions_shows_as_text_and_never_runs(page: Any, artifacts: Path) -> None:
+    hostile_question = "zanzibar ledger <img src=x onerror=\"window.__pwned='question'\"> <script>alert(1)</script>?"
     ask(page, hostile_question)
     chat = page.inner_text("#mhqa-chat")
     assert "<img src=x onerror=" in chat and "<script>alert(1)</script>" in chat
@@ -127,9 +121,7 @@ def _make_pdf(path: Path) -> None:
     pdf.multi_cell(
         0,
         8,
-        "Quokka caravan field report.\n\n"
-        + UPLOAD_SENTENCE
-        + " Nurses recorded each visit in a shared register.",
+        "Quokka caravan field report.\n\n" + UPLOAD_SENTENCE + " Nurses recorded each visit in a shared register.",
     )
     pdf.output(str(path))
 
@@ -164,9 +156,7 @@ def test_uploaded_pdf_is_searchable_after_rebuild_and_is_never_silently_replaced
     assert UPLOAD_SENTENCE in " ".join(best.inner_text().split())
 
 
-def test_phone_width_layout_has_no_sideways_scroll(
-    browser: Any, served_app: ServedApp, artifacts: Path
-) -> None:
+def test_phone_width_layout_has_no_sideways_scroll(browser: Any, served_app: ServedApp, artifacts: Path) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
     try:

@@ -28,8 +28,9 @@ def _open(browser: Any, url: str, width: int = 1280) -> Any:
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_show_page_draws_a_box_over_the_quoted_words(browser: Any, served_app: ServedApp, width: int,
-                                                     artifacts: Path) -> None:
+def test_show_page_draws_a_box_over_the_quoted_words(
+    browser: Any, served_app: ServedApp, width: int, artifacts: Path
+) -> None:
     page = _open(browser, served_app.url, width)
     page.get_by_role("tab", name="Search").click()
     page.fill("#mhqa-query textarea", "okapi clinic ledger patients first morning")
@@ -39,14 +40,17 @@ def test_show_page_draws_a_box_over_the_quoted_words(browser: Any, served_app: S
     card.locator(".mhqa-show-page").click()
     page.wait_for_function(
         "() => { const i = document.querySelector('#mhqa-results .mhqa-page-frame img');"
-        " return i && i.complete && i.naturalWidth > 0; }", timeout=TIMEOUT_MS)
+        " return i && i.complete && i.naturalWidth > 0; }",
+        timeout=TIMEOUT_MS,
+    )
     caption = card.locator("figcaption").inner_text()
     assert "sheet 2 of 2" in caption and "approximate" not in caption
     boxes = page.evaluate(
         """() => { const img = document.querySelector('#mhqa-results .mhqa-page-frame img').getBoundingClientRect();
         return [...document.querySelectorAll('#mhqa-results .mhqa-hl')].map(e => { const r = e.getBoundingClientRect();
           return [(r.left - img.left) / img.width, (r.top - img.top) / img.height,
-                  (r.right - img.left) / img.width, (r.bottom - img.top) / img.height]; }); }""")
+                  (r.right - img.left) / img.width, (r.bottom - img.top) / img.height]; }); }"""
+    )
     assert boxes
     # the words the PDF has where the browser drew the boxes (pdfium reads them back from the file)
     inside = "".join(fold(text_in_box(served_app.corpus / OKAPI_PDF, 2, Box(*b))) for b in boxes)
@@ -67,8 +71,15 @@ def remote_app(tmp_path_factory: pytest.TempPathFactory, request: Any) -> Iterat
     env = {"MHQA_EMBEDDING_MODEL": "minilm"}
     if request.param == "signin":
         env["MHQA_ADMIN_PASSWORD"] = PASSWORD
-    with serve(corpus, root / "index", root / "home", root / "server.log", timeout_s=START_TIMEOUT_S,
-               host="0.0.0.0", env_extra=env) as (proc, url):
+    with serve(
+        corpus,
+        root / "index",
+        root / "home",
+        root / "server.log",
+        timeout_s=START_TIMEOUT_S,
+        host="0.0.0.0",
+        env_extra=env,
+    ) as (proc, url):
         yield ServedApp(url=url, corpus=corpus, index=root / "index", log=root / "server.log", pid=proc.pid)
 
 
@@ -83,8 +94,9 @@ def test_app_beyond_loopback_without_password_is_read_only_and_says_so(browser: 
 
 
 @pytest.mark.parametrize("remote_app", ["signin"], indirect=True)
-def test_upload_beyond_loopback_needs_sign_in_and_is_logged(browser: Any, remote_app: ServedApp,
-                                                          tmp_path: Path) -> None:
+def test_upload_beyond_loopback_needs_sign_in_and_is_logged(
+    browser: Any, remote_app: ServedApp, tmp_path: Path
+) -> None:
     upload = tmp_path / "pangolin-note.txt"
     upload.write_text("The pangolin outreach team visited three shelters.\n", encoding="utf-8")
     page = _open(browser, remote_app.url)

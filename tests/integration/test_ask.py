@@ -48,10 +48,16 @@ def test_world_cup_question_is_refused_with_related_passages(searcher: Searcher)
     assert answer.citations == () and answer.related
 
 
-@pytest.mark.parametrize(("question", "notice"), [
-    ("How many refugees currently live in Germany?", "The indexed documents never mention Germany."),
-    ("What salary do the members of the Technical Advisory Group receive?", "No passage states an amount of money."),
-])
+@pytest.mark.parametrize(
+    ("question", "notice"),
+    [
+        ("How many refugees currently live in Germany?", "The indexed documents never mention Germany."),
+        (
+            "What salary do the members of the Technical Advisory Group receive?",
+            "No passage states an amount of money.",
+        ),
+    ],
+)
 def test_questions_the_documents_cannot_answer_are_refused_with_the_reason(
     searcher: Searcher, question: str, notice: str
 ) -> None:

@@ -22,10 +22,12 @@ ROOT = Path(__file__).resolve().parents[2]
 WHO = ROOT.parent / "shared" / "corpora" / "who"
 QUESTION_SETS = (ROOT / "eval" / "pdfs-dev.jsonl", ROOT / "eval" / "pdfs-heldout.jsonl")
 RUNNING_TITLES = {
-    "who-arboviral-clinical-management-2025":
-        "WHO guidelines for clinical management of arboviral diseases: dengue, chikungunya, Zika and yellow fever",
-    "who-ipc-core-components-2016":
-        "Guidelines on Core Components of Infection Prevention and Control Programmes at the National",
+    "who-arboviral-clinical-management-2025": (
+        "WHO guidelines for clinical management of arboviral diseases: dengue, chikungunya, Zika and yellow fever"
+    ),
+    "who-ipc-core-components-2016": (
+        "Guidelines on Core Components of Infection Prevention and Control Programmes at the National"
+    ),
     "who-malaria-vivax-field-guide-2026": "Malaria case management Plasmodium vivax malaria: a field guide",
 }
 # Printed pages of a few sheets, read off the PDFs (the arboviral guidelines have no /PageLabels).
@@ -69,8 +71,10 @@ def _on_cover_or_imprint(chunk: Chunk) -> bool:
 
 def test_no_chunk_holds_a_running_title(ingested: Any) -> None:
     found = [
-        (c.doc_id, c.page_labels) for c in ingested.chunks
-        if c.doc_id in RUNNING_TITLES and not _on_cover_or_imprint(c)
+        (c.doc_id, c.page_labels)
+        for c in ingested.chunks
+        if c.doc_id in RUNNING_TITLES
+        and not _on_cover_or_imprint(c)
         and _flat(RUNNING_TITLES[c.doc_id]) in _flat(c.text)
     ]
     assert found == []

@@ -47,8 +47,12 @@ def pdf_citations(tmp_path_factory: pytest.TempPathFactory, embedder: object) ->
     shutil.copy(pdf, corpus / pdf.name)
     update_index(corpus, root / "index", "minilm", embedder=embedder, progress=False)  # type: ignore[arg-type]
     searcher = Searcher.open(root / "index", embedder)  # type: ignore[arg-type]
-    questions = [json.loads(line) for name in ("pdfs-dev.jsonl", "pdfs-heldout.jsonl")
-                 for line in (EVAL / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [
+        json.loads(line)
+        for name in ("pdfs-dev.jsonl", "pdfs-heldout.jsonl")
+        for line in (EVAL / name).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     mine = [q for q in questions if q.get("doc_id") == DOC_ID]
     assert len(mine) >= 8
     citations = [c for q in mine for c in answer_question(searcher, q["q"], k=5).citations]
@@ -68,8 +72,9 @@ def test_every_cited_quote_is_highlighted_on_its_page_exactly_or_marked_approxim
             exact += 1
             for h in highlights:
                 inside = "".join(fold(text_in_box(path, h.page, _core(b))) for b in h.boxes)
-                matched = sum(m.size for m in difflib.SequenceMatcher(None, h.part, inside, autojunk=False)
-                              .get_matching_blocks())
+                matched = sum(
+                    m.size for m in difflib.SequenceMatcher(None, h.part, inside, autojunk=False).get_matching_blocks()
+                )
                 assert matched >= 0.95 * len(h.part), (c, inside)  # the boxes cover the quote
                 assert matched >= 0.9 * len(inside), (c, inside)  # and little else
         else:

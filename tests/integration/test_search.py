@@ -154,7 +154,7 @@ def test_hybrid_beats_dense_and_bm25_alone_on_the_labelled_questions(searcher: S
 
 
 def test_search_reads_defined_acronyms_spelled_out(searcher: Searcher, embedder: Embedder) -> None:
-    """"TAG Chair Munir Merali..." is embedded and BM25-indexed as "Technical Advisory Group (TAG) Chair...",
+    """ "TAG Chair Munir Merali..." is embedded and BM25-indexed as "Technical Advisory Group (TAG) Chair...",
     so a question that names the group in words finds its chair."""
     query = "Who chairs the advisory group?"
     hit = next(h for h in searcher.search(query, 20, mode="dense") if "TAG Chair Munir Merali" in h.chunk.text)

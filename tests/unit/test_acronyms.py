@@ -26,8 +26,11 @@ def test_the_announcement_defines_tag_and_who() -> None:
         ("the International Organization for Migration (IOM) said", "IOM", "International Organization for Migration"),
         ("achieving the Sustainable Development Goals (SDGs).", "SDGs", "Sustainable Development Goals"),
         ("with non-governmental organizations (NGOs) and", "NGOs", "non-governmental organizations"),
-        ("United Nations High Commissioner for Refugees (UNHCR)", "UNHCR",
-         "United Nations High Commissioner for Refugees"),
+        (
+            "United Nations High Commissioner for Refugees (UNHCR)",
+            "UNHCR",
+            "United Nations High Commissioner for Refugees",
+        ),
         ("towards universal health coverage (UHC)", "UHC", "universal health coverage"),
         ("the Technical Advisory\nGroup (TAG) met", "TAG", "Technical Advisory Group"),  # a PDF line break
     ],

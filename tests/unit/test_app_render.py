@@ -100,9 +100,7 @@ def answer_with(text: str, quote: str, hit: Hit, *, refused: bool = False) -> An
 def test_answer_markers_become_links_to_their_source_cards() -> None:
     passage = "Migrants face barriers. Health systems must adapt."
     hit = make_hit(passage, (0, 23))
-    answer = answer_with(
-        "Health systems must adapt. [1] Not a marker [9].", "Health systems must adapt.", hit
-    )
+    answer = answer_with("Health systems must adapt. [1] Not a marker [9].", "Health systems must adapt.", hit)
     html_answer = al.render_answer(answer)
     assert '<a class="mhqa-cite" href="#mhqa-src-1"' in html_answer
     assert "[9]" in visible_text(html_answer) and "#mhqa-src-9" not in html_answer

@@ -23,8 +23,9 @@ def test_index_dir_and_model_are_read_on_either_side_of_the_command(argv: list[s
     assert args.index_dir == Path("/tmp/x") and args.embedding_model == "minilm"
 
 
-def test_an_option_given_before_the_command_is_not_reset_by_the_command(tmp_path: Path,
-                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_option_given_before_the_command_is_not_reset_by_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # `search` on an index folder that does not exist names that folder: the value given first was kept
     missing = tmp_path / "no-index"
     assert main(["--index-dir", str(missing), "search", "health"]) == 1

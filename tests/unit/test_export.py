@@ -16,10 +16,20 @@ from assistant.text import page_text
 from ingest.document import DocumentMeta
 from tests.answer_helpers import make_chunk, make_document, make_hit, text_hit
 
-DOC = make_document("tag-2025", ["The chair, Munir Merali, said: costs rose 5% & more. "
-                                  "Another fact is here."], title="TAG {launch} news")
-META = {"tag-2025": DocumentMeta(title="TAG {launch} news", publisher="WHO, Geneva", date="2025-11-25",
-                                 kind="news item", url="https://example.org/tag")}
+DOC = make_document(
+    "tag-2025",
+    ["The chair, Munir Merali, said: costs rose 5% & more. Another fact is here."],
+    title="TAG {launch} news",
+)
+META = {
+    "tag-2025": DocumentMeta(
+        title="TAG {launch} news",
+        publisher="WHO, Geneva",
+        date="2025-11-25",
+        kind="news item",
+        url="https://example.org/tag",
+    )
+}
 
 
 def answer() -> Answer:
@@ -34,8 +44,16 @@ def test_json_has_the_documented_keys_and_carries_the_batch_id() -> None:
     assert out["id"] == "q7" and out["refused"] is False
     assert set(out["citations"][0]) == {"n", "chunk_id", "doc_id", "title", "pages", "page_labels", "quote"}
     # a related passage has the one JSON form of a hit, the same as `mhqa search --json`
-    assert set(out["related"][0]) == {"chunk_id", "doc_id", "title", "pages", "page_labels", "score", "text",
-                                      "best_sentence"}
+    assert set(out["related"][0]) == {
+        "chunk_id",
+        "doc_id",
+        "title",
+        "pages",
+        "page_labels",
+        "score",
+        "text",
+        "best_sentence",
+    }
     assert out["citations"][0]["quote"] in DOC.text
 
 
@@ -80,8 +98,11 @@ def test_bibtex_has_one_escaped_entry_per_cited_document_with_pages() -> None:
     assert "note = {Cited p. 1}" in bib and "url = {https://example.org/tag}" in bib
     assert "title = {{TAG launch news}}" in bib  # braces from the title cannot unbalance the entry
     assert bib.count("{") == bib.count("}")
-    book = render(answer(), "bibtex", {"tag-2025": DocumentMeta(title="Health diplomacy", kind="book",
-                                                                publisher="WHO Europe", date="2019")})
+    book = render(
+        answer(),
+        "bibtex",
+        {"tag-2025": DocumentMeta(title="Health diplomacy", kind="book", publisher="WHO Europe", date="2019")},
+    )
     assert book.startswith("@book{tag-2025,") and "publisher = {WHO Europe}" in book
 
 

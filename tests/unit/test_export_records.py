@@ -8,8 +8,13 @@ from assistant.answer_types import Answer, Citation
 from assistant.export import answer_passages, render, render_ris
 from ingest.document import DocumentMeta
 
-BOOK = DocumentMeta(title="Health diplomacy: spotlight on refugees and migrants",
-                    publisher="WHO Regional Office for Europe", date="2019", kind="book", isbn="9789289054331")
+BOOK = DocumentMeta(
+    title="Health diplomacy: spotlight on refugees and migrants",
+    publisher="WHO Regional Office for Europe",
+    date="2019",
+    kind="book",
+    isbn="9789289054331",
+)
 ANSWER = Answer(
     question="Why does health diplomacy matter?",
     text="It matters [1]. Also this [2].",

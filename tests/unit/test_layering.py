@@ -54,8 +54,12 @@ def test_packages_import_only_downwards() -> None:
 
 
 def test_answering_modules_do_not_import_the_ui() -> None:
-    wrong = [(n, t) for n, ts in graph().items() for t in ts if t.startswith("assistant.ui") and
-             not n.startswith("assistant.ui") and n != "assistant.cli"]
+    wrong = [
+        (n, t)
+        for n, ts in graph().items()
+        for t in ts
+        if t.startswith("assistant.ui") and not n.startswith("assistant.ui") and n != "assistant.cli"
+    ]
     assert wrong == []
 
 
@@ -68,7 +72,7 @@ def test_the_import_graph_has_no_cycle() -> None:
         state[node] = "open"
         for nxt in sorted(edges.get(node, ())):
             if state.get(nxt) == "open":
-                cycles.append(path[path.index(nxt):] + [nxt] if nxt in path else [node, nxt])
+                cycles.append(path[path.index(nxt) :] + [nxt] if nxt in path else [node, nxt])
             elif nxt not in state:
                 visit(nxt, [*path, nxt])
         state[node] = "done"

@@ -24,46 +24,52 @@ from assistant.reading import (
 from evaluation.reading_scores import answer_words, holds_fact, score_reading
 from tests.answer_helpers import make_chunk, make_document, make_hit
 
-VOCAB = lowercase_vocabulary([
-    "the group chair said the technical advisory group of the region met in the city; the briefing will start"
-])
+VOCAB = lowercase_vocabulary(
+    ["the group chair said the technical advisory group of the region met in the city; the briefing will start"]
+)
 
 
-@pytest.mark.parametrize(("question", "kind"), [
-    ("Who is the vice-chair of the Technical Advisory Group?", "person"),
-    ("When was the group launched?", "date"),
-    ("How many experts sit on the TAG?", "number"),
-    ("In which city is the briefing held?", "place"),
-    ("How long is the term of office of the members?", "duration"),
-    ("How often does the group meet?", "frequency"),
-    ("At what time does the briefing start?", "time"),
-    ("Name the five pillars of global health diplomacy.", "list"),
-    ("For which period will the advice shape WHO's priorities?", "period"),
-    ("What will WHO publish?", "other"),  # the acronym WHO is not the wh-word "who"
-    ("How is the health of refugees related to that of the people who receive them?", "other"),
-    ("Qui préside le groupe consultatif technique ?", "person"),
-    ("Combien de migrants sont attendus d'ici 2050 ?", "number"),
-    ("Quelle est la durée du mandat des membres ?", "duration"),
-    ("¿Cuándo se lanzó el grupo?", "date"),
-    ("¿En qué ciudad se celebra la sesión informativa?", "place"),
-    ("¿Cuántos expertos forman el grupo?", "number"),
-])
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Who is the vice-chair of the Technical Advisory Group?", "person"),
+        ("When was the group launched?", "date"),
+        ("How many experts sit on the TAG?", "number"),
+        ("In which city is the briefing held?", "place"),
+        ("How long is the term of office of the members?", "duration"),
+        ("How often does the group meet?", "frequency"),
+        ("At what time does the briefing start?", "time"),
+        ("Name the five pillars of global health diplomacy.", "list"),
+        ("For which period will the advice shape WHO's priorities?", "period"),
+        ("What will WHO publish?", "other"),  # the acronym WHO is not the wh-word "who"
+        ("How is the health of refugees related to that of the people who receive them?", "other"),
+        ("Qui préside le groupe consultatif technique ?", "person"),
+        ("Combien de migrants sont attendus d'ici 2050 ?", "number"),
+        ("Quelle est la durée du mandat des membres ?", "duration"),
+        ("¿Cuándo se lanzó el grupo?", "date"),
+        ("¿En qué ciudad se celebra la sesión informativa?", "place"),
+        ("¿Cuántos expertos forman el grupo?", "number"),
+    ],
+)
 def test_the_first_wh_word_gives_the_answer_type_in_english_french_and_spanish(question: str, kind: str) -> None:
     assert answer_type(question) == kind
 
 
-@pytest.mark.parametrize(("question", "focus"), [
-    ("Who is the vice-chair of the Technical Advisory Group?", ["vice-chair"]),
-    ("How long is the term of office of the advisory group's members?", ["term", "of", "office"]),
-    ("What is the title of the TAG's summary report?", ["title"]),
-    ("Name the five pillars of global health diplomacy.", ["five", "pillars"]),
-    ("Which innovative policy is cited for the Americas?", ["innovative", "policy"]),
-    ("In which city is the briefing held?", []),  # "city" is the answer type, not a word to repeat
-    ("Who chairs the Technical Advisory Group?", []),  # a verb asks: no noun phrase
-    ("What comes after the presentations?", []),
-    ("What is pushing more people to move?", []),
-    ("Qui est le vice-président du groupe ?", ["vice-président"]),
-])
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        ("Who is the vice-chair of the Technical Advisory Group?", ["vice-chair"]),
+        ("How long is the term of office of the advisory group's members?", ["term", "of", "office"]),
+        ("What is the title of the TAG's summary report?", ["title"]),
+        ("Name the five pillars of global health diplomacy.", ["five", "pillars"]),
+        ("Which innovative policy is cited for the Americas?", ["innovative", "policy"]),
+        ("In which city is the briefing held?", []),  # "city" is the answer type, not a word to repeat
+        ("Who chairs the Technical Advisory Group?", []),  # a verb asks: no noun phrase
+        ("What comes after the presentations?", []),
+        ("What is pushing more people to move?", []),
+        ("Qui est le vice-président du groupe ?", ["vice-président"]),
+    ],
+)
 def test_the_focus_is_the_noun_phrase_the_wh_word_governs(question: str, focus: list[str]) -> None:
     assert focus_words(question) == focus
 
@@ -88,10 +94,14 @@ def test_a_person_is_a_name_or_a_role_the_question_does_not_already_name() -> No
     assert states_person("TAG Chair Munir Merali reinforced the group.", VOCAB)
     assert states_person("“A prescription should not expire,” emphasized Dr Lien Bruggeman.", VOCAB)
     assert states_person("The briefing will conclude with remarks by the president of the session.", VOCAB)
-    assert not states_person("The briefing will conclude with remarks by the president of the session.", VOCAB,
-                             frozenset({"who", "is", "the", "president"}))
-    assert not states_person("South-East Asia Region: migration is intrinsic.", VOCAB,
-                             frozenset({"south-east", "asia", "region"}))
+    assert not states_person(
+        "The briefing will conclude with remarks by the president of the session.",
+        VOCAB,
+        frozenset({"who", "is", "the", "president"}),
+    )
+    assert not states_person(
+        "South-East Asia Region: migration is intrinsic.", VOCAB, frozenset({"south-east", "asia", "region"})
+    )
     assert not states_person("The group will provide technically rigorous guidance.", VOCAB)
 
 
@@ -112,8 +122,11 @@ def test_a_list_is_an_enumeration_after_its_noun() -> None:
 
 
 def test_duration_frequency_and_time_need_their_own_kind_of_figure() -> None:
-    duration, frequency, time = analyse("How long is it?"), analyse("How often do they meet?"), analyse(
-        "At what time does it start?")
+    duration, frequency, time = (
+        analyse("How long is it?"),
+        analyse("How often do they meet?"),
+        analyse("At what time does it start?"),
+    )
     assert states_type(duration, "Members serve for two years.", VOCAB)
     assert not states_type(duration, "The meeting took place on 25–26 November 2025.", VOCAB)
     assert states_type(frequency, "The group meets twice a year.", VOCAB)
@@ -131,14 +144,20 @@ def test_the_chair_does_not_answer_a_question_about_the_vice_chair_and_the_verdi
 
 def test_a_two_part_question_is_read_as_two_questions() -> None:
     assert question_parts("What will be published after the meeting, and when?") == [
-        "What will be published after the meeting?", "when?"]
+        "What will be published after the meeting?",
+        "when?",
+    ]
     assert question_parts("Who chairs the group and the board?") == ["Who chairs the group and the board?"]
 
 
-TAG = make_document("tag", [
-    "The group was launched in Geneva on 25 November 2025. Its chair is Munir Merali, a public health expert. "
-    "The members will advise on data and monitoring."
-], title="TAG launch")
+TAG = make_document(
+    "tag",
+    [
+        "The group was launched in Geneva on 25 November 2025. Its chair is Munir Merali, a public health expert. "
+        "The members will advise on data and monitoring."
+    ],
+    title="TAG launch",
+)
 
 
 def test_a_question_the_passages_do_not_answer_is_refused_with_what_was_found_and_what_was_not() -> None:
@@ -189,10 +208,14 @@ class _A:
 
 def test_reading_scores_count_the_fact_first_precision_words_and_each_kind_of_refusal() -> None:
     pairs = [
-        (_Q("a", "en", True, key_facts=("Merali",)), _A("Chair Merali spoke. [1] The group met. [2]", False,
-                                                        (_C("Chair Merali spoke."), _C("The group met.")))),
-        (_Q("b", "en", True, key_facts=("2050",)), _A("The group met. [1] By 2050. [2]", False,
-                                                      (_C("The group met."), _C("By 2050.")))),
+        (
+            _Q("a", "en", True, key_facts=("Merali",)),
+            _A("Chair Merali spoke. [1] The group met. [2]", False, (_C("Chair Merali spoke."), _C("The group met."))),
+        ),
+        (
+            _Q("b", "en", True, key_facts=("2050",)),
+            _A("The group met. [1] By 2050. [2]", False, (_C("The group met."), _C("By 2050."))),
+        ),
         (_Q("c", "en", True, key_facts=("x",)), _A("refused", True)),
         (_Q("d", "en", False, near_miss=True), _A("refused", True)),
         (_Q("e", "en", False, near_miss=True), _A("An answer. [1]", False, (_C("An answer."),))),

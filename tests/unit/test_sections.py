@@ -11,11 +11,13 @@ UNDOTTED_CONTENTS = (
     "1. Background 1 1.1 Purpose, process, target audience and structure of the field guide 1 "
     "1.2 P. vivax life cycle 3 1.3 G6PD deficiency and clinical implications in malaria 5"
 )
-REFERENCES = "\n".join([
-    "1. Beutler E. G6PD deficiency. Blood. 1994;84:3613–6 (https://doi.org/10.1182/blood.V84.11.3613).",
-    "2. Malaria case management: operations manual. Geneva: World Health Organization; 2009.",
-    "3. Price DJ, Nekkab N, Monteiro WM et al. Tafenoquine following G6PD screening. PLoS One. 2022;17:e0267193.",
-])
+REFERENCES = "\n".join(
+    [
+        "1. Beutler E. G6PD deficiency. Blood. 1994;84:3613–6 (https://doi.org/10.1182/blood.V84.11.3613).",
+        "2. Malaria case management: operations manual. Geneva: World Health Organization; 2009.",
+        "3. Price DJ, Nekkab N, Monteiro WM et al. Tafenoquine following G6PD screening. PLoS One. 2022;17:e0267193.",
+    ]
+)
 BODY = (
     "Tafenoquine is available as a 150 mg tablet and as a 50 mg dispersible tablet. Adults weighing more "
     "than 35 kg receive a single 300 mg dose on day 1 or day 2 of the course of chloroquine (2)."
@@ -52,8 +54,10 @@ def test_dot_leaders_collapse_to_one_ellipsis() -> None:
 
 def test_a_running_title_that_changes_by_chapter_is_removed() -> None:
     bodies = ("Dengue is caused by a virus.", "Zika spreads through bites.", "Chikungunya causes arthralgia.")
-    chapter = [f"Introduction\n{n}\n{body}\nMore about it on page {n}, {body.lower()}" for n, body in
-               zip((3, 5, 7), bodies, strict=True)]
+    chapter = [
+        f"Introduction\n{n}\n{body}\nMore about it on page {n}, {body.lower()}"
+        for n, body in zip((3, 5, 7), bodies, strict=True)
+    ]
     stripped = strip_running_titles(chapter)
     assert all("Introduction" not in page for page in stripped)
     assert all(body in page for body, page in zip(bodies, stripped, strict=True))
