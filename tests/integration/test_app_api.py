@@ -53,6 +53,9 @@ class _StandInIndex:
     def knows(self, word: str) -> bool:
         return False
 
+    def generic_terms(self) -> frozenset[str]:
+        return frozenset()
+
     def refresh(self) -> bool:
         return True
 
@@ -139,7 +142,7 @@ def test_replacing_a_curated_document_through_the_private_upload_handler_fails(
     path = _upload(url, WHO_FILE, b"The attacker's text, to be cited under the WHO title.")
     save = _fn_index(_config(url), "mhqa-upload")
     file = {"path": path, "orig_name": WHO_FILE, "meta": {"_type": "gradio.FileData"}}
-    error = _error(_call(url, save, [[file], True]))
+    error = _error(_call(url, save, [[file], True, None]))  # no sign-in token: loopback
     assert "has curated metadata" in error
     assert (corpus / WHO_FILE).read_bytes() == before
     assert not Path(path).exists(), "the upload's temporary copy is removed"
@@ -151,7 +154,7 @@ def test_a_path_the_client_made_up_is_never_read_into_the_corpus(app: tuple[str,
     outside.write_text("a file of the server that no one uploaded", encoding="utf-8")
     save = _fn_index(_config(url), "mhqa-upload")
     file = {"path": str(outside), "orig_name": "secret.txt", "meta": {"_type": "gradio.FileData"}}
-    message = _call(url, save, [[file], False])
+    message = _call(url, save, [[file], False, None])
     assert message["success"] is False
     assert not (corpus / "secret.txt").exists()
     assert outside.exists()
