@@ -53,12 +53,20 @@ class Settings:
     users_file: Path | None = None
     # Rendered PDF pages and the log of library changes; beside the index folder when not set.
     page_cache_dir: Path | None = None
+    # Most the rendered pages may take on disk before the least recently shown are removed: a page at
+    # the view's width is 0.1-0.5 MiB as PNG (the shared WHO PDFs), so the default keeps about a thousand.
+    page_cache_mb: float = 256.0
     library_log: Path | None = None
 
     @property
     def max_file_bytes(self) -> int:
         """`max_file_mb` in bytes (MiB, as the size messages count them)."""
         return int(self.max_file_mb * MIB)
+
+    @property
+    def page_cache_bytes(self) -> int:
+        """`page_cache_mb` in bytes (MiB)."""
+        return int(self.page_cache_mb * MIB)
 
     @property
     def pages_dir(self) -> Path:

@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/show_page.py [PDF ...] [--pages 20]
 
 For each PDF (default: the shared WHO PDFs), one sentence on each of up to `--pages` distinct pages is
-shown with an empty page cache, then again from the cache; the table gives milliseconds per view, and
-over every sentence of the first PDF the share placed exactly, approximately and not at all.
+shown with an empty page cache, then again from the cache; the table gives milliseconds per view and the
+size of the cached page images (what MHQA_PAGE_CACHE_MB bounds), and over every sentence of the first PDF
+the share placed exactly, approximately and not at all.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from assistant.settings import Settings
 from assistant.ui.pageview import build_pdf_view
 from benchmarks.timing import latency_summary
 from ingest.load import MB, sha256_file
@@ -31,8 +33,9 @@ def main() -> None:
     pdfs = args.pdfs or sorted(SHARED.glob("*.pdf"))
     if not pdfs:
         raise SystemExit(f"no PDFs given and none in {SHARED}")
-    print("| PDF | views | cold p50 ms | cold p95 ms | cold max ms | cached p50 ms |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| PDF | views | cold p50 ms | cold p95 ms | cold max ms | cached p50 ms | page KiB median | page KiB max |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    bound = Settings().page_cache_bytes  # as the app prunes: the default bound, checked after each render
     for pdf in pdfs:
         _, chunks = ingest_one(pdf, 500 * MB)
         sha = sha256_file(pdf)
@@ -49,12 +52,13 @@ def main() -> None:
             for chunk, start, end in picks:
                 for out in (cold, warm):
                     began = time.perf_counter()
-                    build_pdf_view(pdf, sha, chunk.title, chunk, start, end, None, Path(cache))
+                    build_pdf_view(pdf, sha, chunk.title, chunk, start, end, None, Path(cache), bound)
                     out.append((time.perf_counter() - began) * 1000)
+            sizes = sorted(f.stat().st_size / 1024 for f in Path(cache).glob("*.png"))
         c, w = latency_summary(cold), latency_summary(warm)
         print(
             f"| {pdf.name} | {len(picks)} | {c['p50_ms']:.0f} | {c['p95_ms']:.0f} | {max(cold):.0f} | "
-            f"{w['p50_ms']:.0f} |"
+            f"{w['p50_ms']:.0f} | {sizes[len(sizes) // 2]:.0f} | {sizes[-1]:.0f} |"
         )
     _placement(pdfs[0])
 

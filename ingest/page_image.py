@@ -10,7 +10,9 @@ quote's words are highlighted and marked approximate; lines without them never a
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import logging
 import os
 import re
 import tempfile
@@ -22,6 +24,8 @@ from typing import Any
 
 from ingest.errors import IngestError
 
+log = logging.getLogger(__name__)
+
 # A line holds the quote approximately when it has one of the quote's longer words: short words ("of",
 # "the", "and") would place boxes on any line.
 _MIN_WORD = 4
@@ -31,6 +35,7 @@ _MIN_COVERAGE = 0.6
 # Widest gap, in line heights, that one box spans on a line: a word space is about a third of one.
 _MAX_GAP_LINES = 1.5
 _DEVICE = 10_000  # page coordinates are converted to this device size, then to fractions
+_PARTIAL = ".page-"  # the prefix of a page image still being written
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,15 +118,19 @@ def cached_page_path(cache_dir: Path, sha256: str, number: int, width: int) -> P
     return cache_dir / f"{sha256}-p{number}-w{width}.png"
 
 
-def render_page(path: Path, sha256: str, number: int, width: int, cache_dir: Path) -> PageImage:
+def render_page(
+    path: Path, sha256: str, number: int, width: int, cache_dir: Path, max_cache_bytes: int | None = None
+) -> PageImage:
     """Page `number` of the PDF at `path` as a PNG `width` pixels wide, rendered once per (sha256, page,
-    width) into `cache_dir` (written beside and renamed, so a reader never sees half a file)."""
-    target = cached_page_path(cache_dir, sha256, number, width)
-    if target.is_file():
-        from PIL import Image
+    width) into `cache_dir` (written beside and renamed, so a reader never sees half a file).
 
-        with Image.open(target) as img:
-            return PageImage(target, img.width, img.height)
+    With `max_cache_bytes`, each new rendering is followed by removing the least recently shown pages
+    until the cache holds at most that many bytes (`prune_cache`, which never removes the page just
+    rendered); a page served from the cache is marked as just shown."""
+    target = cached_page_path(cache_dir, sha256, number, width)
+    cached = _cached_image(target)
+    if cached is not None:
+        return cached
     pdf = _open(path)
     try:
         page = _page(pdf, path, number)
@@ -129,7 +138,7 @@ def render_page(path: Path, sha256: str, number: int, width: int, cache_dir: Pat
     finally:
         pdf.close()
     cache_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".page-", suffix=".png", dir=cache_dir)
+    fd, tmp = tempfile.mkstemp(prefix=_PARTIAL, suffix=".png", dir=cache_dir)
     try:
         with os.fdopen(fd, "wb") as fh:
             image.save(fh, "PNG", compress_level=3)  # level 3: as small as 6, in two thirds of the time
@@ -137,7 +146,74 @@ def render_page(path: Path, sha256: str, number: int, width: int, cache_dir: Pat
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise IngestError(path, f"cannot write the page image into {cache_dir}: {exc.strerror}") from exc
+    if max_cache_bytes is not None:
+        prune_cache(cache_dir, max_cache_bytes, keep=target)
     return PageImage(target, image.width, image.height)
+
+
+def _cached_image(target: Path) -> PageImage | None:
+    """The cached rendering at `target`, marked as just used; None when there is none or it cannot be
+    read (a prune of another request removed it meanwhile, a damaged file): the page is rendered again."""
+    from PIL import Image
+
+    try:
+        with Image.open(target) as img:
+            found = PageImage(target, img.width, img.height)
+    except OSError:
+        return None
+    _mark_used(target)
+    return found
+
+
+def prune_cache(cache_dir: Path, max_bytes: int, keep: Path | None = None) -> int:
+    """Remove the least recently used page images (oldest modification time: a cache hit renews it)
+    until the rendered pages in `cache_dir` take at most `max_bytes`; returns how many were removed.
+
+    Never raises: a file another process removed or cannot be removed is passed over (the cache is only
+    ever too big, never wrong), and `keep` (the page being shown) and files still being written stay."""
+    files = _cached_files(cache_dir)
+    total = sum(size for _, size, _ in files)
+    removed = 0
+    for _, size, file in sorted(files):
+        if total <= max_bytes:
+            break
+        if keep is not None and file == keep:
+            continue
+        try:
+            file.unlink()
+        except FileNotFoundError:
+            pass  # another process pruned it first: its bytes are gone all the same
+        except OSError as exc:
+            log.warning("cannot remove %s from the page cache: %s", file, exc)
+            continue
+        total -= size
+        removed += 1
+    return removed
+
+
+def _cached_files(cache_dir: Path) -> list[tuple[int, int, Path]]:
+    """(modification time in ns, size, path) of each finished page image in `cache_dir`."""
+    files = []
+    try:
+        with os.scandir(cache_dir) as entries:
+            for entry in entries:
+                if not entry.name.endswith(".png") or entry.name.startswith(_PARTIAL):
+                    continue
+                try:
+                    stat = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue  # removed meanwhile
+                files.append((stat.st_mtime_ns, stat.st_size, Path(entry.path)))
+    except OSError as exc:
+        log.warning("cannot list the page cache %s: %s", cache_dir, exc)
+    return files
+
+
+def _mark_used(file: Path) -> None:
+    """Renew a cached page's modification time, the recency `prune_cache` evicts by (access times are
+    often not kept: noatime, relatime)."""
+    with contextlib.suppress(OSError):  # a read-only cache still serves, its pages then age from their rendering
+        os.utime(file)
 
 
 def locate_quote(path: Path, pages: Sequence[int], quote: str) -> tuple[PageHighlight, ...]:
