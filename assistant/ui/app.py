@@ -579,6 +579,31 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
         theme=theme,
         show_error=False,
         footer_links=[],
-        # what "Show page" serves: the rendered pages and the corpus's files (reading stays open)
-        allowed_paths=[str(settings.pages_dir.resolve()), str(settings.corpus_dir.resolve())],
+        # Gradio's file route serves the rendered pages only; an indexed PDF downloads through its own
+        # route (the corpus folder also holds sidecars and whatever else is dropped there)
+        allowed_paths=[str(settings.pages_dir.resolve())],
+        app_kwargs={"routes": [_document_route(service)]},
     )
+
+
+def _document_route(service: AppService) -> Any:
+    """GET /mhqa/document/{doc_id}: the indexed PDF (AppService.document_file), else 404."""
+    from fastapi import HTTPException
+    from fastapi.responses import FileResponse
+    from fastapi.routing import APIRoute
+
+    from assistant.ui.pageview import DOCUMENT_PATH
+
+    def download(doc_id: str) -> FileResponse:
+        path = service.document_file(doc_id)
+        if path is None:
+            raise HTTPException(status_code=404, detail="no indexed PDF with this id")
+        return FileResponse(
+            path,
+            media_type="application/pdf",
+            filename=path.name,
+            content_disposition_type="inline",  # the browser's PDF viewer opens it at #page=N
+            headers={"X-Content-Type-Options": "nosniff"},
+        )
+
+    return APIRoute(f"/{DOCUMENT_PATH}{{doc_id}}", download, methods=["GET"])

@@ -48,16 +48,35 @@ class SectionView:
     span: tuple[int, int] | None  # the sentence within `text`
 
 
+# The app's route for downloading an indexed PDF by its document id (assistant/ui/app.py serves it):
+# the corpus folder itself is not served, so sidecars and stray files there cannot be fetched.
+DOCUMENT_PATH = "mhqa/document/"
+
+
 def file_url(path: Path) -> str:
-    """The app's URL of a file it may serve (Gradio's file route; the folder is in `allowed_paths`)."""
+    """The app's URL of a rendered page (Gradio's file route; only the page cache is in `allowed_paths`)."""
     return "gradio_api/file=" + urllib.parse.quote(str(path))
 
 
+def document_url(doc_id: str) -> str:
+    """The app's URL of an indexed PDF, relative to the app's root like `file_url`."""
+    return DOCUMENT_PATH + urllib.parse.quote(doc_id, safe="")
+
+
 def build_pdf_view(
-    path: Path, sha256: str, title: str, chunk: Chunk, start: int, end: int, page: int | None, cache_dir: Path
+    path: Path,
+    sha256: str,
+    title: str,
+    chunk: Chunk,
+    start: int,
+    end: int,
+    page: int | None,
+    cache_dir: Path,
+    max_cache_bytes: int | None = None,
 ) -> PageView:
     """The cited page(s) of `chunk.text[start:end]` with the quote's boxes, or, with `page`, that page
-    (the quote's boxes on it when it is one of the cited pages)."""
+    (the quote's boxes on it when it is one of the cited pages). The page cache is kept within
+    `max_cache_bytes` when given (ingest.page_image.prune_cache)."""
     cited, labels = chunk.pages_of(start, end)
     total = page_count(path)
     shown = cited if page is None else (page,)
@@ -67,7 +86,7 @@ def build_pdf_view(
     highlights = {h.page: h for h in locate_quote(path, cited, quote)} if set(shown) & set(cited) else {}
     pages = []
     for number in shown:
-        image = render_page(path, sha256, number, PAGE_WIDTH_PX, cache_dir)
+        image = render_page(path, sha256, number, PAGE_WIDTH_PX, cache_dir, max_cache_bytes)
         label = labels[cited.index(number)] if number in cited else page_label(path, number)
         found = highlights.get(number)
         pages.append(
@@ -81,7 +100,8 @@ def build_pdf_view(
                 found.exact if found else None,
             )
         )
-    return PageView(title, total, tuple(pages), f"{file_url(path)}#page={shown[0]}", (chunk.chunk_id, start, end))
+    download = f"{document_url(chunk.doc_id)}#page={shown[0]}"
+    return PageView(title, total, tuple(pages), download, (chunk.chunk_id, start, end))
 
 
 def build_section_view(title: str, chunks: Sequence[Chunk], chunk: Chunk, start: int, end: int) -> SectionView:

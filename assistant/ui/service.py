@@ -170,6 +170,22 @@ class AppService:
                 return path
         return None
 
+    def document_file(self, doc_id: str) -> Path | None:
+        """The PDF to download for indexed document `doc_id`: its file inside the corpus folder while it
+        still holds what was indexed. None for anything else (a TXT/MD/HTML source, which the browser
+        could run as a page of the app, a sidecar, a stray file, a file changed or removed since)."""
+        info = next((d for d in self.documents() if d.doc_id == doc_id), None)
+        if info is None:
+            return None
+        path = self.source_path(info)
+        if path is None or path.suffix.lower() != ".pdf":
+            return None
+        try:
+            same = sha256_file(path) == info.sha256
+        except OSError:
+            return None  # removed or unreadable meanwhile
+        return path if same else None
+
     def rebuild(self, on_progress: ProgressFn | None = None, token: str | None = None) -> Any:
         """Incrementally update the index and swap the shared searcher to it; one rebuild at a time; logged.
 
@@ -216,7 +232,8 @@ class AppService:
             return pageview.build_section_view(chunk.title, self.searcher.chunks_of(chunk.doc_id), chunk, start, end)
         if sha256_file(path) != info.sha256:
             raise MhqaError(f"{path.name} changed since it was indexed: rebuild the index to see its pages")
-        return pageview.build_pdf_view(path, info.sha256, chunk.title, chunk, start, end, page, self.settings.pages_dir)
+        cache, bound = self.settings.pages_dir, self.settings.page_cache_bytes
+        return pageview.build_pdf_view(path, info.sha256, chunk.title, chunk, start, end, page, cache, bound)
 
     def year_of(self) -> dict[str, str]:
         """Each document's year by id, for citation lines."""

@@ -57,6 +57,8 @@ def test_show_page_draws_a_box_over_the_quoted_words(
     assert fold(OKAPI_SENTENCE) in inside and len(inside) <= len(fold(OKAPI_SENTENCE)) + 4
     link = card.locator("a.mhqa-download").get_attribute("href")
     assert link and link.endswith("#page=2")
+    download = page.request.get(f"{served_app.url}/{link.split('#')[0]}")
+    assert download.ok and download.body() == (served_app.corpus / OKAPI_PDF).read_bytes()
     page.screenshot(path=str(artifacts / f"pageview-{width}.png"))
     page.context.close()
 
