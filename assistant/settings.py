@@ -54,7 +54,8 @@ class Settings:
     # Rendered PDF pages and the log of library changes; beside the index folder when not set.
     page_cache_dir: Path | None = None
     # Most the rendered pages may take on disk before the least recently shown are removed: a page at
-    # the view's width is 0.1-0.5 MiB as PNG (the shared WHO PDFs), so the default keeps about a thousand.
+    # the view's width is 0.2-0.55 MiB as PNG, median 0.27 (benchmarks/show_page.py over the four shared WHO
+    # PDFs), so the default keeps about a thousand.
     page_cache_mb: float = 256.0
     library_log: Path | None = None
 
