@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
-from assistant.ranking import Signals, combined, question_terms, rarity, share, strongly_states, words_of
+from assistant.ranking import Signals, combined, question_terms, rarity, share, words_of
 from assistant.text import STOPWORDS as _STOP
 from assistant.text import is_english, sentence_spans, stems, words
 from ingest.sentences import WORD
@@ -815,21 +815,12 @@ def signals_of(
     terms = own if asked.english else question_terms(question, False, passage_words, translated)
     sentence = {id(c): set(stems(words(c.hit.chunk.search_text(c.start, c.end)))) for c in ranked}
     weight = rarity(list(sentence.values()), terms)
-    near = {id(ranked[0]), *map(id, beside_best(ranked))}  # the best and the sentences beside it
-    out = []
-    for c in related:
-        have = sentence[id(c)]
-        beside = set(stems(words(context_of(c)))) - have
-        out.append(
-            Signals(
-                own=share(weight, have),
-                beside=share(weight, beside),
-                strong=float(strongly_states(asked.answer_type, c.quote)),
-                focus=float(bool(asked.focus) and has_focus(asked, have)),
-                next_to_best=float(id(c) in near),
-            )
+    return [
+        Signals(
+            own=share(weight, sentence[id(c)]), focus=float(bool(asked.focus) and has_focus(asked, sentence[id(c)]))
         )
-    return out
+        for c in related
+    ]
 
 
 def reorder(
