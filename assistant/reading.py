@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
+from assistant.ranking import Signals, combined, question_terms, rarity, share, words_of
 from assistant.text import STOPWORDS as _STOP
 from assistant.text import is_english, sentence_spans, stems, words
 from ingest.sentences import WORD
@@ -146,6 +147,19 @@ _FOREIGN_FOCUS: dict[str, tuple[str, ...]] = {
     "mujeres": ("women",),
     "pages": ("page",),
     "páginas": ("page",),
+    # verbs and nouns of what was done, for ranking the sentences (`assistant.ranking`)
+    "lancé": ("launch",),
+    "lancée": ("launch",),
+    "lancement": ("launch",),
+    "lanzó": ("launch",),
+    "lanzado": ("launch",),
+    "lanzamiento": ("launch",),
+    "publié": ("publish",),
+    "publiera": ("publish",),
+    "publicará": ("publish",),
+    "publicado": ("publish",),
+    "priorités": ("prioriti",),
+    "prioridades": ("prioriti",),
 }
 
 _MONTHS = (
@@ -273,7 +287,7 @@ def focus_words(question: str) -> list[str]:
     answer type and the retrieval decide.
     """
     tokens = _tokens(re.sub(r"\b[A-Z]{2,}\b", "X", question))
-    start = next((i for i, t in enumerate(tokens) if t in _WH_WORDS), None)
+    start = _wh_start(tokens)
     if start is None:
         return []
     wh, rest = tokens[start], tokens[start + 1 :]
@@ -313,6 +327,14 @@ def focus_words(question: str) -> list[str]:
         return []  # "What comes after ...", "What approach to care does ...": not read as a noun phrase
     kept = [t for t in phrase if t not in _TYPE_NOUNS and t not in _MODIFIERS]
     return kept if kept[-1:] and kept[-1] not in _OF else kept[:-1]
+
+
+def _wh_start(tokens: Sequence[str]) -> int | None:
+    """Where the wh-word is; None without one, or in a yes/no question ("Does the session present what
+    governments do well?" asks no noun phrase)."""
+    if tokens[:1] and tokens[0] in _AUX:
+        return None
+    return next((i for i, t in enumerate(tokens) if t in _WH_WORDS), None)
 
 
 def _counted_focus(rest: Sequence[str]) -> list[str]:
@@ -728,14 +750,19 @@ def bearing_documents(ranked: Sequence[CandidateLike], margin: float) -> dict[st
 def _neighbours_first(ranked: Sequence[CandidateLike]) -> list[CandidateLike]:
     """The best sentence, then the sentences right beside it (a quote after "Region: ..." names its
     speaker), then the rest in score order."""
+    near = beside_best(ranked)
+    return [ranked[0], *near, *(c for c in ranked[1:] if c not in near)]
+
+
+def beside_best(ranked: Sequence[CandidateLike]) -> list[CandidateLike]:
+    """The candidates in the sentences right before and after the best one, in its chunk."""
     best = ranked[0]
     spans = set(_neighbour_spans(best))
-    near = [
+    return [
         c
         for c in ranked[1:]
         if c.hit.chunk.chunk_id == best.hit.chunk.chunk_id and any(s <= c.start < e for s, e in spans)
     ]
-    return [best, *near, *(c for c in ranked[1:] if c not in near)]
 
 
 def read(
@@ -768,6 +795,7 @@ def read(
     verb = _asked_verb(question)
     if verb:
         related = [c for c in related if _does(verb, c, related)]
+    related = reorder(question, asks[0], own, by_score, related)
     verdicts = {id(c): [judge(a, c.quote, context_of(c), vocabulary) for a in asks] for c in related}
     chosen, answered = _first_answers(len(asks), related, verdicts)
     if not chosen:
@@ -775,6 +803,36 @@ def read(
     if asks[0].answer_type == "list" or (asks[0].answer_type == "other" and asks[0].focus and _plural(asks[0])):
         _add_list_items(chosen, related, verdicts, margin, max_quotes)
     return Reading(tuple(chosen), partial=not all(answered))
+
+
+def signals_of(
+    question: str, asked: Asked, own: Sequence[str], ranked: Sequence[CandidateLike], related: Sequence[CandidateLike]
+) -> list[Signals]:
+    """The ranking signals (`assistant.ranking`) of each related candidate; `ranked` are all candidates,
+    best first, `own` the question's specific stems (empty for a question in another language)."""
+    translated = [s for t in _tokens(question) for s in (_english_focus(t) or ())]
+    passage_words = words_of(c.quote for c in ranked)
+    terms = own if asked.english else question_terms(question, False, passage_words, translated)
+    sentence = {id(c): set(stems(words(c.hit.chunk.search_text(c.start, c.end)))) for c in ranked}
+    weight = rarity(list(sentence.values()), terms)
+    return [
+        Signals(
+            own=share(weight, sentence[id(c)]), focus=float(bool(asked.focus) and has_focus(asked, sentence[id(c)]))
+        )
+        for c in related
+    ]
+
+
+def reorder(
+    question: str, asked: Asked, own: Sequence[str], ranked: Sequence[CandidateLike], related: Sequence[CandidateLike]
+) -> list[CandidateLike]:
+    """The related candidates in answer order: score and signals combined (`assistant.ranking`)."""
+    if not related:
+        return []
+    best = ranked[0].score
+    signals = signals_of(question, asked, own, ranked, related)
+    keyed = [(-combined(c.score, best, s), i) for i, (c, s) in enumerate(zip(related, signals, strict=True))]
+    return [related[i] for _, i in sorted(keyed)]
 
 
 def _first_answers(
