@@ -211,7 +211,7 @@ class E5Tokenizer:
             for start, end in text_spans:
                 first = int(np.searchsorted(ends, at[start], side="right"))
                 last = int(np.searchsorted(starts, at[end], side="left"))
-                ranges.append((first, max(first, last)))
+                ranges.append((first, max(first, last) if end > start else first))
             out.append(TokenSpans(list(encoding.ids), tuple(ranges)))
         return out
 
