@@ -230,6 +230,7 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         max_file_bytes=ingest_limits(settings),
         background=load_background(),
         engine=settings.embedding_engine,
+        sentence_vectors=settings.sentence_vectors,
     )
     for skipped in summary.skipped:
         print(f"mhqa: skipped {for_terminal(skipped.path)}: {for_terminal(skipped.reason)}", file=sys.stderr)

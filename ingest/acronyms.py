@@ -14,7 +14,8 @@ skipping small words ("International Organization for Migration (IOM)"; "Sustain
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from bisect import bisect_right
+from collections.abc import Callable, Mapping
 
 from ingest.sentences import WORD
 
@@ -102,7 +103,29 @@ def acronyms_used(text: str, acronyms: Mapping[str, str]) -> tuple[tuple[str, st
 
 def expand_acronyms(text: str, acronyms: Mapping[str, str]) -> str:
     """`text` with each use of a defined short form written "long form (SHORT)"."""
+    return expand_acronyms_mapped(text, acronyms)[0]
+
+
+def expand_acronyms_mapped(text: str, acronyms: Mapping[str, str]) -> tuple[str, Callable[[int], int]]:
+    """`expand_acronyms(text, acronyms)` and a map from offsets of `text` to offsets of the result (an
+    offset inside a short form maps as if the expansion came after it)."""
     pattern = _uses(acronyms)
     if pattern is None:
-        return text
-    return pattern.sub(lambda m: f"{acronyms[m.group()]} ({m.group()})", text)
+        return text, lambda offset: offset
+    pieces: list[str] = []
+    ends: list[int] = []  # end of each use in `text`
+    growth: list[int] = []  # characters added by the uses up to and including this one
+    last = 0
+    for match in pattern.finditer(text):
+        written = f"{acronyms[match.group()]} ({match.group()})"
+        pieces += [text[last : match.start()], written]
+        ends.append(match.end())
+        growth.append((growth[-1] if growth else 0) + len(written) - len(match.group()))
+        last = match.end()
+    pieces.append(text[last:])
+
+    def where(offset: int) -> int:
+        done = bisect_right(ends, offset)
+        return offset + (growth[done - 1] if done else 0)
+
+    return "".join(pieces), where

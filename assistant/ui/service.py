@@ -67,6 +67,7 @@ class AppService:
             progress=terminal_progress,
             embedder=embedder,
             background=load_background(),
+            sentence_vectors=settings.sentence_vectors,
         )
         log.info("index ready: %s", summary)
         access = Access.for_host(
@@ -207,6 +208,7 @@ class AppService:
                 embedder=self.searcher.embedder,
                 on_progress=on_progress,
                 background=load_background(),
+                sentence_vectors=self.settings.sentence_vectors,
             )
             self.searcher.refresh()
             self.gate.record(user, "rebuild")

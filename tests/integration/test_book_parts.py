@@ -3,6 +3,7 @@ pages in citations; document frequencies kept in the manifest."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from assistant.pipeline import answer_question
@@ -31,6 +32,19 @@ def test_the_contents_page_is_searched_only_on_request(book_searcher: Searcher) 
     assert asked and all(h.chunk.section == "contents" for h in asked)
     with pytest.raises(MhqaError, match="unknown section 'toc'"):
         book_searcher.search(query, sections=["toc"])
+
+
+def test_sentences_outside_the_body_carry_their_chunks_vector(book_searcher: Searcher) -> None:
+    state = book_searcher._state
+    offsets = state.sentence_offsets
+
+    def rows(i: int) -> np.ndarray:
+        return np.asarray(state.sentence_vectors[offsets[i] : offsets[i + 1]])
+
+    outside = [i for i, c in enumerate(state.chunks) if c.section != "body" and c.sentences]
+    assert outside and all(np.allclose(rows(i), state.vectors[i]) for i in outside)  # not embedded
+    body = [i for i, c in enumerate(state.chunks) if c.section == "body" and c.sentences]
+    assert body and all(not np.allclose(rows(i), state.vectors[i]) for i in body)  # embedded, each its own
 
 
 def test_an_answer_cites_the_printed_page_of_a_book_without_page_labels(book_searcher: Searcher) -> None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ingest.acronyms import acronyms_used, defined_acronyms, expand_acronyms
+from ingest.acronyms import acronyms_used, defined_acronyms, expand_acronyms, expand_acronyms_mapped
 from ingest.chunk import chunk_document
 from ingest.document import chunk_from_json, chunk_to_json
 from ingest.load import load_document
@@ -80,3 +80,17 @@ def test_chunks_carry_the_acronyms_they_use_and_search_reads_them_spelled_out() 
     assert chair.search_text(start, start + 9) == "Technical Advisory Group (TAG) Chair"
     assert all(short in c.text for c in chunks for short, _ in c.acronyms)
     assert chunk_from_json(json.loads(json.dumps(chunk_to_json(chair)))) == chair
+
+
+def test_the_offset_map_finds_each_sentence_in_the_expanded_text() -> None:
+    acronyms = {"TAG": "Technical Advisory Group", "WHO": "World Health Organization"}
+    text = "TAG Chair Munir Merali spoke. The WHO TAG met (TAG) twice. Nothing here. WHO"
+    expanded, where = expand_acronyms_mapped(text, acronyms)
+    assert expanded == expand_acronyms(text, acronyms)
+    for start, end in [(0, 29), (30, 58), (59, 72), (73, 76), (0, len(text))]:
+        assert expanded[where(start) : where(end)] == expand_acronyms(text[start:end], acronyms)
+
+
+def test_without_acronyms_the_offsets_stay() -> None:
+    expanded, where = expand_acronyms_mapped("No short forms.", {})
+    assert expanded == "No short forms." and where(9) == 9
