@@ -208,7 +208,7 @@ def refusal_features(
     overlap = 0.0
     if terms:
         # Best single passage, not the union: an off-topic question can pick up each word somewhere.
-        overlap = max(len(set(terms) & set(stems(words(h.chunk.search_text())))) / len(terms) for h in top)
+        overlap = max(len(set(terms) & set(stems(words(h.chunk.passage_text())))) / len(terms) for h in top)
     agreement = 0.0
     for h in top:
         if h.dense_rank is not None and h.bm25_rank is not None:

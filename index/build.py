@@ -85,8 +85,8 @@ def embed_text(chunk: Chunk) -> str:
     """What the model reads of a chunk: the heading gives context a mid-section chunk lacks, and
     acronyms are spelled out ("TAG Chair" is about the Technical Advisory Group)."""
     if chunk.heading and not chunk.text.startswith(chunk.heading):
-        return f"{chunk.heading}\n{chunk.search_text()}"
-    return chunk.search_text()
+        return f"{chunk.heading}\n{chunk.passage_text()}"
+    return chunk.passage_text()
 
 
 def sentence_texts(chunks: Sequence[Chunk]) -> list[str]:

@@ -247,7 +247,7 @@ class Searcher:
         if self._reranker_spec:
             if self._reranker is None:
                 self._reranker = CrossEncoderReranker(self._reranker_spec)
-            scores = self._reranker.score(query, [state.chunks[row].search_text() for row, _ in ranked])
+            scores = self._reranker.score(query, [state.chunks[row].passage_text() for row, _ in ranked])
             pairs = [(row, s) for (row, _), s in zip(ranked, scores, strict=True)]
             return sorted(pairs, key=lambda item: (-item[1], item[0]))
         return sentence_rerank(ranked, chunk_cos, best_cos)
