@@ -21,6 +21,7 @@ import numpy as np
 from index.backends import HNSW_THRESHOLD
 from index.background import read_background, write_background
 from index.cache import VectorCache
+from index.calibration import calibrate
 from index.embed import Embedder, encode_in_batches, load_embedder, resolve_model_name
 from index.errors import IndexStoreError
 from index.manifest import SCHEMA_VERSION, DocRecord, DocumentInfo, Manifest, now_iso
@@ -39,6 +40,7 @@ from ingest.errors import IngestError
 from ingest.limits import Limits, as_limits
 from ingest.load import check_file, sha256_file, sidecar_path
 from ingest.pipeline import Skipped, find_documents, ingest_one, real_path
+from ingest.sections import BODY
 
 log = logging.getLogger(__name__)
 
@@ -346,6 +348,7 @@ def _write(
         n_sentences=int(sentence_vectors.shape[0]),
         documents=tuple(d.record for d in scan.docs),
         term_df=document_frequencies(chunks),
+        calibration=calibrate(background_vectors, body_sentence_vectors(chunks, sentence_vectors)),
     )
     gen_id = write_generation(
         index_dir,
@@ -362,6 +365,13 @@ def _write(
     distinct = len(dict.fromkeys(texts))
     fresh = set(missing)
     return (sum(t in fresh for t in chunk_texts), len(missing), distinct - len(missing)), gen_id
+
+
+def body_sentence_vectors(chunks: Sequence[Chunk], sentence_vectors: np.ndarray) -> np.ndarray:
+    """The rows of `sentence_vectors` (chunk by chunk, sentence by sentence) of body-text chunks: what
+    search and answers read by default."""
+    keep = [c.section == BODY for c in chunks for _ in c.sentences]
+    return sentence_vectors[np.array(keep, dtype=bool)] if keep else sentence_vectors
 
 
 def seed_cache(cache: VectorCache, stored: StoredIndex) -> None:

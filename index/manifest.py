@@ -9,6 +9,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from index.calibration import Calibration, calibration_from_json, calibration_to_json
 from ingest.document import DocumentMeta
 
 # 2: the manifest records the sha256 of every file of its generation (older ones cannot be verified)
@@ -54,6 +55,9 @@ class Manifest:
     file_sha256: tuple[tuple[str, str], ...] = ()  # (file name, hex digest): detects same-size damage
     # (stemmed term, chunks containing it) for the common terms (index/term_stats.py); empty in older indexes
     term_df: tuple[tuple[str, int], ...] = ()
+    # the refusal check's chance level for this index (index/calibration.py); None in older indexes and
+    # without a background
+    calibration: Calibration | None = None
 
 
 def now_iso() -> str:
@@ -73,6 +77,7 @@ def manifest_to_json(m: Manifest) -> dict[str, Any]:
         "file_sizes": dict(m.file_sizes),
         "file_sha256": dict(m.file_sha256),
         "term_df": dict(m.term_df),
+        "calibration": calibration_to_json(m.calibration),
         "documents": [
             {**asdict(r.info), "meta_sha256": r.meta_sha256, "chunk_ids": list(r.chunk_ids)} for r in m.documents
         ],
@@ -108,4 +113,5 @@ def manifest_from_json(data: dict[str, Any]) -> Manifest:
         file_sizes=tuple((str(k), int(v)) for k, v in data["file_sizes"].items()),
         file_sha256=tuple((str(k), str(v)) for k, v in data.get("file_sha256", {}).items()),
         term_df=tuple((str(k), int(v)) for k, v in data.get("term_df", {}).items()),
+        calibration=calibration_from_json(data.get("calibration")),
     )

@@ -24,6 +24,7 @@ import numpy as np
 
 from index.backends import bm25_tokenize
 from index.background import read_background
+from index.calibration import Calibration
 from index.embed import Embedder, SharedEmbedder, load_embedder
 from index.errors import IndexStoreError
 from index.hit import Hit
@@ -170,6 +171,11 @@ class Searcher:
         or a word with no letters counts as known)."""
         vocab = self._state.bm25.vocab_dict if self._state.bm25 is not None else {}
         return all(t in vocab for t in bm25_tokenize([word])[0])
+
+    def calibration(self) -> Calibration | None:
+        """The refusal check's chance level recorded when the live index was built (None: built before
+        it was recorded, or without a background)."""
+        return self._state.manifest.calibration
 
     def generic_terms(self) -> frozenset[str]:
         """Stemmed terms in half the indexed passages or more, from the manifest's document frequencies
