@@ -192,6 +192,7 @@ def main() -> int:
     index_dir = args.index_dir or ROOT / ".mhqa" / f"fit-{args.model}"
     update_index(args.corpus, index_dir, args.model, progress=False, background=load_background())
     searcher = Searcher.open(index_dir)
+    print(f"{args.corpus}: chance level {searcher.calibration()}")
     rows = load_questions(args.questions)
     in_use = refusal_model_for(searcher.model)
     feats, reasons = features_of(searcher, rows, args.k, in_use)
@@ -200,7 +201,10 @@ def main() -> int:
     ruled = np.array([bool(r) for r in reasons])
     decided = np.flatnonzero(~ruled)
     model = fit_model([feats[i] for i in decided], y[decided], relative=not args.raw)
+    # The other way of measuring cosines, fitted on the same questions: what the test sets compare.
+    other = fit_model([feats[i] for i in decided], y[decided], relative=args.raw)
     print(f'\nfitted ({searcher.model}): "{searcher.model}": {model},\nin use: {in_use}\n')
+    print(f"the other way ({'relative' if args.raw else 'raw'}): {other}\n")
     print(f"ruled out before the model: {[ids[i] for i in np.flatnonzero(ruled)]}\n")
 
     report("in use", decisions(in_use, feats, ruled), y, ids)
@@ -212,6 +216,7 @@ def main() -> int:
         test_dir = args.test_index_dir or ROOT / ".mhqa" / f"fit-test-{args.model}"
         update_index(args.test_corpus, test_dir, args.model, progress=False, background=load_background())
         tester = Searcher.open(test_dir)
+        print(f"{args.test_corpus}: chance level {tester.calibration()}")
     for path in args.test_questions:
         test = load_questions(path)
         test_feats, test_reasons = features_of(tester, test, args.k, in_use)
@@ -219,7 +224,9 @@ def main() -> int:
         test_y = np.array([1.0 if r.answerable else 0.0 for r in test])
         print(f"\ntested on {path.name} (constants fitted on {args.questions.name}, {args.corpus}):")
         report("in use", decisions(in_use, test_feats, test_ruled), test_y, [r.id for r in test])
-        report("fitted here", decisions(model, test_feats, test_ruled), test_y, [r.id for r in test])
+        test_ids = [r.id for r in test]
+        report("fitted here", decisions(model, test_feats, test_ruled), test_y, test_ids)
+        report("fitted, other way", decisions(other, test_feats, test_ruled), test_y, test_ids)
     return 0
 
 
