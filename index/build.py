@@ -86,7 +86,7 @@ def sidecar_sha256(path: Path) -> str:
 def embed_text(chunk: Chunk) -> str:
     """What the model reads of a chunk: the heading gives context a mid-section chunk lacks, and
     acronyms are spelled out ("TAG Chair" is about the Technical Advisory Group)."""
-    if chunk.heading and not chunk.text.startswith(chunk.heading):
+    if chunk.heading and not chunk.text.startswith(chunk.heading) and not chunk.context.startswith(chunk.heading):
         return f"{chunk.heading}\n{chunk.passage_text()}"
     return chunk.passage_text()
 

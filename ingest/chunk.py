@@ -66,7 +66,9 @@ def _units(text: str, tables: tuple[Table, ...] = ()) -> list[_Unit]:
                 units.append(_Unit(heading, tuple(current)))
             current = []
             if table is not None:
-                units.append(_Unit(heading, (), table))
+                # A table is headed by its caption, not by the heading of the text before it (often a
+                # box or figure title of the same page).
+                units.append(_Unit(text[table.caption[0] : table.caption[1]], (), table))
                 headings_since = []
                 continue
             if is_heading(line):

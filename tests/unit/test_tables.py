@@ -70,6 +70,7 @@ def test_a_pdf_table_becomes_chunks_of_whole_rows_with_caption_and_header_repeat
     assert all(c.text == doc.text[c.start : c.end] for c in chunks)
     # The first chunk holds the caption and header; the others carry them as context.
     first, *others = table_chunks
+    assert all(c.heading == TABLE_CAPTION for c in table_chunks)  # not the "Dosing" heading above it
     assert first.text.startswith(f"{TABLE_CAPTION}\n{TABLE_HEADER}\n") and not first.context
     for chunk in others:
         assert chunk.context == f"{TABLE_CAPTION}\n{TABLE_HEADER}"
