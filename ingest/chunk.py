@@ -19,7 +19,7 @@ from ingest.sections import label_sections
 from ingest.sentences import count_word_pieces, split_sentences
 
 # Bump whenever chunking or cleaning output changes: the index stores it and rebuilds on a mismatch.
-CHUNKER_VERSION = "7"  # 7: tables chunked by whole rows, caption and headers as context
+CHUNKER_VERSION = "8"  # 7: tables chunked by whole rows, caption and headers as context; 8: headed by caption
 MAX_WORD_PIECES = 200
 # A chunk of pathological text (few spaces, long runs) is also cut by characters.
 MAX_CHARS = 2000
