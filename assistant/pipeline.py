@@ -23,6 +23,7 @@ from assistant.llm import build_messages, check_generated, complete, stream_comp
 from assistant.refusal import (
     RefusalModel,
     background_cosine,
+    index_baseline,
     refusal_model_for,
     ruled_out,
     should_refuse,
@@ -120,7 +121,7 @@ def retrieve_or_refuse(
     refused = None
     embedder = searcher.embedder  # already loaded by the search above
     background = None if embedder is None else background_cosine(embedder, query, stored_background(searcher))
-    if should_refuse(query, hits, refusal_model_of(searcher), background, generic):
+    if should_refuse(query, hits, refusal_model_of(searcher), background, generic, index_baseline(searcher)):
         refused = refusal(question, hits[:k])
     elif reason := ruled_out(query, hits, searcher.knows):
         refused = refusal(question, hits[:k], notice=reason)

@@ -782,7 +782,7 @@ def read(
         return Reading((), reason="No passage was found.")
     vocabulary = lowercase_vocabulary(c.hit.chunk.text for c in candidates)
     parts = question_parts(question)
-    passages = set(stems(words(" ".join(c.hit.chunk.search_text() for c in candidates))))
+    passages = set(stems(words(" ".join(c.hit.chunk.passage_text() for c in candidates))))
     asks = [_readable(with_ordinals(analyse(p), p), passages) for p in parts]
     skip = set(stems(sorted(_LIGHT_WORDS | set(_TYPE_NOUNS))))
     own = [s for s in question_stems if s not in skip]
@@ -878,7 +878,7 @@ def _why_not(
     """The refusal's reason: the subject found, the focus or answer type missing, and the sentence that
     comes closest to the focus (it holds part of it: "chair" for "vice-chair")."""
     leave_out = frozenset(re.split(r"[\s-]+", asked.focus_text)) | {asked.type_word} | _ORDINALS | _LIGHT_WORDS
-    subject = subject_words(question, " ".join(c.hit.chunk.search_text() for c in ranked[:3]), leave_out)
+    subject = subject_words(question, " ".join(c.hit.chunk.passage_text() for c in ranked[:3]), leave_out)
     closest, closest_words = "", ""
     # a hyphenated focus names a kind of its last part ("vice-chair" of "chair"): the sentence naming that
     # part is what the documents have instead

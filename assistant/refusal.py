@@ -50,6 +50,9 @@ class RefusalFeatures:
     n_terms: int  # how many specific content stems the question has (0: overlap is uninformative)
     english: bool = True  # False: overlap and agreement say nothing (English passages, other language)
     background: float | None = None  # best cosine to a background sentence; None: not measured
+    # the index's chance level (index/calibration.py): how close off-topic text comes to its sentences;
+    # None: not recorded (an older index, a retriever of a test), the fitted corpus's level stands in
+    baseline: float | None = None
 
     @property
     def contrast(self) -> float | None:
@@ -76,13 +79,20 @@ class RefusalModel:
     neutral_agreement: float = 0.0
     w_contrast: float = 0.0
     neutral_contrast: float = 0.0
+    # the chance level of the index the constants were fitted on; 0.0: fitted on raw cosines
+    fit_baseline: float = 0.0
 
     def inputs(self, f: RefusalFeatures) -> tuple[float, float, float, float, float]:
-        """(cosine, overlap, agreement, margin, contrast) as the model sees them (neutral when missing)."""
+        """(cosine, overlap, agreement, margin, contrast) as the model sees them (neutral when missing).
+
+        Cosine and contrast are measured from the index's chance level when the model was fitted that
+        way (`fit_baseline` set): an index of a broader corpus brings every question closer to its
+        sentences, off-topic ones too."""
+        base = self.fit_baseline if f.baseline is None or not self.fit_baseline else f.baseline
         overlap = f.overlap if f.english else self.neutral_overlap
         agreement = f.agreement if f.english else self.neutral_agreement
-        contrast = self.neutral_contrast if f.contrast is None else f.contrast
-        return f.cosine, overlap, agreement, f.margin, contrast
+        contrast = self.neutral_contrast if f.contrast is None else f.contrast - base
+        return f.cosine - base, overlap, agreement, f.margin, contrast
 
     def probability(self, f: RefusalFeatures) -> float:
         weights = (self.w_cosine, self.w_overlap, self.w_agreement, self.w_margin, self.w_contrast)
@@ -184,8 +194,19 @@ def background_cosine(embedder: Any, question: str, stored: Any = None) -> float
     return float((vectors @ q).max())
 
 
+def index_baseline(retriever: Any) -> float | None:
+    """The retriever's chance level recorded at index time (`Searcher.calibration`), or None."""
+    read = getattr(retriever, "calibration", None)
+    calibration = None if read is None else read()
+    return None if calibration is None else float(calibration.null_cosine)
+
+
 def refusal_features(
-    question: str, hits: Sequence[Hit], background: float | None = None, generic: Collection[str] = frozenset()
+    question: str,
+    hits: Sequence[Hit],
+    background: float | None = None,
+    generic: Collection[str] = frozenset(),
+    baseline: float | None = None,
 ) -> RefusalFeatures:
     """The signals of `should_refuse`, exposed so the fitting script prints exactly what the rule sees.
 
@@ -202,13 +223,14 @@ def refusal_features(
             n_terms=len(content_stems(question, generic)),
             english=is_english(question),
             background=background,
+            baseline=baseline,
         )
     cosine = max(sentence_cosine(h) for h in top)
     terms = content_stems(question, generic)
     overlap = 0.0
     if terms:
         # Best single passage, not the union: an off-topic question can pick up each word somewhere.
-        overlap = max(len(set(terms) & set(stems(words(h.chunk.search_text())))) / len(terms) for h in top)
+        overlap = max(len(set(terms) & set(stems(words(h.chunk.passage_text())))) / len(terms) for h in top)
     agreement = 0.0
     for h in top:
         if h.dense_rank is not None and h.bm25_rank is not None:
@@ -223,6 +245,7 @@ def refusal_features(
         n_terms=len(terms),
         english=is_english(question),
         background=background,
+        baseline=baseline,
     )
 
 
@@ -237,6 +260,7 @@ def should_refuse(
     model: RefusalModel = REFUSAL_MODEL,
     background: float | None = None,
     generic: Collection[str] = frozenset(),
+    baseline: float | None = None,
 ) -> bool:
     """True when the passages most likely do not answer `question` (or there are none).
 
@@ -245,7 +269,7 @@ def should_refuse(
     """
     if not hits:
         return True
-    return answer_probability(refusal_features(question, hits, background, generic), model) < 0.5
+    return answer_probability(refusal_features(question, hits, background, generic, baseline), model) < 0.5
 
 
 _WORD_AT = re.compile(r"[^\W\d_][\w'’-]*")

@@ -44,6 +44,7 @@ from assistant.refusal import (  # noqa: E402
     RefusalModel,
     answer_probability,
     background_cosine,
+    index_baseline,
     load_background,
     refusal_features,
     refusal_model_for,
@@ -70,23 +71,46 @@ def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, steps: int = 4000, lr: floa
     return np.r_[theta[0] - float(weights @ mean), weights]
 
 
-def neutral_values(feats: list[RefusalFeatures], y: np.ndarray) -> tuple[float, float, float]:
+def neutral_values(feats: list[RefusalFeatures], y: np.ndarray, baseline: float = 0.0) -> tuple[float, float, float]:
     """(overlap, agreement) half-way between the answerable and the off-topic English means, and the
-    contrast half-way between the answerable and the off-topic means of all questions."""
+    contrast (measured from `baseline`) half-way between the answerable and the off-topic means of all
+    questions."""
     english = [i for i, f in enumerate(feats) if f.english]
     measured = [i for i, f in enumerate(feats) if f.contrast is not None]
     out = []
-    for name, rows in (("overlap", english), ("agreement", english), ("contrast", measured)):
-        pos = [getattr(feats[i], name) for i in rows if y[i] == 1]
-        neg = [getattr(feats[i], name) for i in rows if y[i] == 0]
+    for name, rows, shift in (("overlap", english, 0.0), ("agreement", english, 0.0), ("contrast", measured, baseline)):
+        pos = [getattr(feats[i], name) - shift for i in rows if y[i] == 1]
+        neg = [getattr(feats[i], name) - shift for i in rows if y[i] == 0]
         out.append(0.5 * (float(np.mean(pos)) + float(np.mean(neg))) if pos and neg else 0.0)
     return out[0], out[1], out[2]
 
 
-def fit_model(feats: list[RefusalFeatures], y: np.ndarray) -> RefusalModel:
-    """The class-balanced logistic model of `feats` (neutral values computed from the same rows)."""
-    overlap, agreement, contrast = (round(v, 3) for v in neutral_values(feats, y))
-    plain = RefusalModel(0, 0, 0, 0, 0, neutral_overlap=overlap, neutral_agreement=agreement, neutral_contrast=contrast)
+def fitted_baseline(feats: list[RefusalFeatures], relative: bool) -> float:
+    """The chance level the features were measured against (one index: one value); 0.0 for raw cosines."""
+    levels = {f.baseline for f in feats if f.baseline is not None}
+    if not relative or not levels:
+        return 0.0
+    if len(levels) > 1:
+        raise ValueError(f"features from indexes with different chance levels: {sorted(levels)}")
+    return round(levels.pop(), 4)
+
+
+def fit_model(feats: list[RefusalFeatures], y: np.ndarray, relative: bool = True) -> RefusalModel:
+    """The class-balanced logistic model of `feats` (neutral values computed from the same rows); with
+    `relative`, cosine and contrast are measured from the index's chance level (RefusalModel.inputs)."""
+    baseline = fitted_baseline(feats, relative)
+    overlap, agreement, contrast = (round(v, 3) for v in neutral_values(feats, y, baseline))
+    plain = RefusalModel(
+        0,
+        0,
+        0,
+        0,
+        0,
+        neutral_overlap=overlap,
+        neutral_agreement=agreement,
+        neutral_contrast=contrast,
+        fit_baseline=baseline,
+    )
     x = np.array([plain.inputs(f) for f in feats])
     balance = (y == 1).sum() / max(1, (y == 0).sum())
     theta = fit(x, y, np.where(y == 1, 1.0, balance))
@@ -101,13 +125,15 @@ def errors(answer: np.ndarray, y: np.ndarray, ids: list[str]) -> tuple[list[str]
     return false_refusals, answered_off
 
 
-def cross_validated(feats: list[RefusalFeatures], y: np.ndarray, folds: np.ndarray, ruled: np.ndarray) -> np.ndarray:
+def cross_validated(
+    feats: list[RefusalFeatures], y: np.ndarray, folds: np.ndarray, ruled: np.ndarray, relative: bool = True
+) -> np.ndarray:
     """Out-of-fold answer decisions: each question scored by a model fitted without its fold (and without
     the ruled-out questions, which are refused)."""
     answer = np.zeros(len(y), dtype=bool)
     for k in np.unique(folds):
         train = [i for i in range(len(y)) if folds[i] != k and not ruled[i]]
-        model = fit_model([feats[i] for i in train], y[train])
+        model = fit_model([feats[i] for i in train], y[train], relative)
         for i in np.flatnonzero((folds == k) & ~ruled):
             answer[i] = answer_probability(feats[i], model) >= 0.5
     return answer
@@ -146,6 +172,18 @@ def main() -> int:
         help="also score the constants fitted on --questions on this set (repeatable): "
         "fitted on one corpus, tested on another",
     )
+    parser.add_argument(
+        "--test-corpus",
+        type=Path,
+        default=None,
+        help="corpus folder the --test-questions are asked of (default: --corpus), indexed in --test-index-dir",
+    )
+    parser.add_argument("--test-index-dir", type=Path, default=None)
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="fit on raw cosines, as before the index's chance level was recorded (for comparison)",
+    )
     args = parser.parse_args()
 
     from index.build import update_index
@@ -154,6 +192,7 @@ def main() -> int:
     index_dir = args.index_dir or ROOT / ".mhqa" / f"fit-{args.model}"
     update_index(args.corpus, index_dir, args.model, progress=False, background=load_background())
     searcher = Searcher.open(index_dir)
+    print(f"{args.corpus}: chance level {searcher.calibration()}")
     rows = load_questions(args.questions)
     in_use = refusal_model_for(searcher.model)
     feats, reasons = features_of(searcher, rows, args.k, in_use)
@@ -161,22 +200,33 @@ def main() -> int:
     ids = [r.id for r in rows]
     ruled = np.array([bool(r) for r in reasons])
     decided = np.flatnonzero(~ruled)
-    model = fit_model([feats[i] for i in decided], y[decided])
+    model = fit_model([feats[i] for i in decided], y[decided], relative=not args.raw)
+    # The other way of measuring cosines, fitted on the same questions: what the test sets compare.
+    other = fit_model([feats[i] for i in decided], y[decided], relative=args.raw)
     print(f'\nfitted ({searcher.model}): "{searcher.model}": {model},\nin use: {in_use}\n')
+    print(f"the other way ({'relative' if args.raw else 'raw'}): {other}\n")
     print(f"ruled out before the model: {[ids[i] for i in np.flatnonzero(ruled)]}\n")
 
     report("in use", decisions(in_use, feats, ruled), y, ids)
     report("fitted, in-sample", decisions(model, feats, ruled), y, ids)
-    report("fitted, 2-fold CV", cross_validated(feats, y, two_folds(y), ruled), y, ids)
-    report("fitted, leave-one-out", cross_validated(feats, y, np.arange(len(y)), ruled), y, ids)
+    report("fitted, 2-fold CV", cross_validated(feats, y, two_folds(y), ruled, not args.raw), y, ids)
+    report("fitted, leave-one-out", cross_validated(feats, y, np.arange(len(y)), ruled, not args.raw), y, ids)
+    tester = searcher
+    if args.test_corpus is not None:
+        test_dir = args.test_index_dir or ROOT / ".mhqa" / f"fit-test-{args.model}"
+        update_index(args.test_corpus, test_dir, args.model, progress=False, background=load_background())
+        tester = Searcher.open(test_dir)
+        print(f"{args.test_corpus}: chance level {tester.calibration()}")
     for path in args.test_questions:
         test = load_questions(path)
-        test_feats, test_reasons = features_of(searcher, test, args.k, in_use)
+        test_feats, test_reasons = features_of(tester, test, args.k, in_use)
         test_ruled = np.array([bool(r) for r in test_reasons])
         test_y = np.array([1.0 if r.answerable else 0.0 for r in test])
-        print(f"\ntested on {path.name} (constants fitted on {args.questions.name}):")
+        print(f"\ntested on {path.name} (constants fitted on {args.questions.name}, {args.corpus}):")
         report("in use", decisions(in_use, test_feats, test_ruled), test_y, [r.id for r in test])
-        report("fitted here", decisions(model, test_feats, test_ruled), test_y, [r.id for r in test])
+        test_ids = [r.id for r in test]
+        report("fitted here", decisions(model, test_feats, test_ruled), test_y, test_ids)
+        report("fitted, other way", decisions(other, test_feats, test_ruled), test_y, test_ids)
     return 0
 
 
@@ -197,7 +247,7 @@ def features_of(searcher: Any, rows: Any, k: int, in_use: RefusalModel) -> tuple
         query = resolve_query(row.q, (), searcher.generic_terms())
         hits = retrieve(searcher, query, k=k)
         background = background_cosine(searcher.embedder, query, stored_background(searcher))
-        f = refusal_features(query, hits, background, searcher.generic_terms())
+        f = refusal_features(query, hits, background, searcher.generic_terms(), index_baseline(searcher))
         feats.append(f)
         reasons.append(ruled_out(query, hits, searcher.knows))
         print(

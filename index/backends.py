@@ -72,7 +72,9 @@ def write_bm25(path: Path, chunks: list[Chunk]) -> None:
 
 def bm25_text(chunk: Chunk) -> str:
     """What BM25 sees of a chunk: its heading helps queries that name a section; acronyms spelled out."""
-    return f"{chunk.heading}\n{chunk.search_text()}" if chunk.heading else chunk.search_text()
+    if chunk.heading and not chunk.context.startswith(chunk.heading):  # a table's caption once
+        return f"{chunk.heading}\n{chunk.passage_text()}"
+    return chunk.passage_text()
 
 
 def read_faiss(path: Path, kind: str) -> Any:

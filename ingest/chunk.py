@@ -9,16 +9,17 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ingest.acronyms import acronyms_used, defined_acronyms
 from ingest.clean import is_heading, is_numbered
-from ingest.document import Chunk, Document
+from ingest.document import Chunk, Document, Table
 from ingest.sections import label_sections
 from ingest.sentences import count_word_pieces, split_sentences
 
 # Bump whenever chunking or cleaning output changes: the index stores it and rebuilds on a mismatch.
-CHUNKER_VERSION = "6"  # 6: book parts, printed folios, tabs kept as spaces
+CHUNKER_VERSION = "8"  # 7: tables chunked by whole rows, caption and headers as context; 8: headed by caption
 MAX_WORD_PIECES = 200
 # A chunk of pathological text (few spaces, long runs) is also cut by characters.
 MAX_CHARS = 2000
@@ -31,23 +32,45 @@ class _Unit:
 
     heading: str
     spans: tuple[tuple[int, int], ...]  # paragraph spans in the document text
+    table: Table | None = None  # a table, chunked by rows (its lines are not in `spans`)
 
 
-def _units(text: str) -> list[_Unit]:
-    units: list[_Unit] = []
-    heading = ""
-    current: list[tuple[int, int]] = []
-    headings_since: list[tuple[int, int]] = []  # heading lines with no text under them yet
+def _lines(text: str, tables: tuple[Table, ...]) -> Iterator[tuple[int, int, Table | None]]:
+    """(start, end, None) of each non-blank line of `text`, and (start, end, table) once in place of
+    the lines of each table."""
+    by_start = {t.start: t for t in tables}
+    table_end = -1
     offset = 0
     for line in text.split("\n"):
         start, end = offset, offset + len(line)
         offset = end + 1
-        if not line.strip():
-            continue
-        if is_heading(line) or is_numbered(line):
+        if start < table_end or not line.strip():
+            continue  # a blank line, or a line of the table already given
+        table = by_start.get(start)
+        if table is not None:
+            table_end = table.end
+            yield table.start, table.end, table
+        else:
+            yield start, end, None
+
+
+def _units(text: str, tables: tuple[Table, ...] = ()) -> list[_Unit]:
+    units: list[_Unit] = []
+    heading = ""
+    current: list[tuple[int, int]] = []
+    headings_since: list[tuple[int, int]] = []  # heading lines with no text under them yet
+    for start, end, table in _lines(text, tables):
+        line = text[start:end]
+        if table is not None or is_heading(line) or is_numbered(line):
             if current:
                 units.append(_Unit(heading, tuple(current)))
             current = []
+            if table is not None:
+                # A table is headed by its caption, not by the heading of the text before it (often a
+                # box or figure title of the same page).
+                units.append(_Unit(text[table.caption[0] : table.caption[1]], (), table))
+                headings_since = []
+                continue
             if is_heading(line):
                 heading = line.strip()
                 headings_since.append((start, end))
@@ -127,34 +150,80 @@ def chunk_id(doc_sha256: str, start: int, end: int) -> str:
     return hashlib.sha256(f"{doc_sha256}:{start}:{end}".encode()).hexdigest()[:16]
 
 
+def _table_pieces(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """(start, end, word pieces) of table lines; a line over the budget is cut like a long sentence."""
+    out: list[tuple[int, int, int]] = []
+    for (s, e), n in zip(spans, count_word_pieces([text[s:e] for s, e in spans]), strict=True):
+        out.extend(_hard_split(text, s, e) if n > MAX_WORD_PIECES or e - s > MAX_CHARS else [(s, e, n)])
+    return out
+
+
+def _row_groups(rows: list[tuple[int, int, int]], budget: int) -> list[list[tuple[int, int, int]]]:
+    """Whole rows packed greedily under `budget` word pieces and MAX_CHARS, no row repeated."""
+    groups: list[list[tuple[int, int, int]]] = []
+    used = 0
+    for row in rows:
+        if groups and used + row[2] <= budget and row[1] - groups[-1][0][0] <= MAX_CHARS:
+            groups[-1].append(row)
+            used += row[2]
+        else:
+            groups.append([row])
+            used = row[2]
+    return groups
+
+
+def _table_groups(text: str, table: Table) -> list[tuple[str, list[tuple[int, int, int]]]]:
+    """(context, lines) of each chunk of a table: the first starts at the caption and holds the headers;
+    the others hold rows only, with the caption and headers as their context."""
+    head_spans = [table.caption, *([table.header] if table.header else [])]
+    head = _table_pieces(text, head_spans)
+    rows = _table_pieces(text, list(table.rows))
+    context = "\n".join(text[s:e] for s, e in head_spans)
+    head_pieces = sum(n for _, _, n in head)
+    budget = max(MAX_WORD_PIECES - head_pieces, MAX_WORD_PIECES // 2)
+    groups = _row_groups(rows, budget)
+    return [("", head + groups[0]), *((context, g) for g in groups[1:])]
+
+
 def chunk_document(doc: Document) -> list[Chunk]:
     """Chunks of `doc` in text order, each with its heading, span, pages, labels and sentence spans."""
     text = doc.text
-    page_starts = [p.start for p in doc.pages]
     acronyms = defined_acronyms(text)
     chunks: list[Chunk] = []
-    for unit in _units(text):
+    for unit in _units(text, doc.tables):
+        if unit.table is not None:
+            for context, lines in _table_groups(text, unit.table):
+                chunks.append(_chunk(doc, unit.heading, [(s, e) for s, e, _ in lines], acronyms, context))
+            continue
         sents = _sentences(text, unit)
         for group in _pack(sents):
-            start, end = sents[group[0]][0], sents[group[-1]][1]
-            first = max(bisect.bisect_right(page_starts, start) - 1, 0)
-            last = max(bisect.bisect_right(page_starts, end - 1) - 1, first)
-            pages = doc.pages[first : last + 1]
-            chunks.append(
-                Chunk(
-                    chunk_id=chunk_id(doc.sha256, start, end),
-                    doc_id=doc.doc_id,
-                    title=doc.title,
-                    heading=unit.heading,
-                    text=text[start:end],
-                    start=start,
-                    end=end,
-                    page_start=pages[0].number,
-                    page_end=pages[-1].number,
-                    page_labels=tuple(p.label for p in pages),
-                    sentences=tuple((sents[i][0] - start, sents[i][1] - start) for i in group),
-                    page_breaks=tuple(p.start - start for p in pages[1:]),
-                    acronyms=acronyms_used(text[start:end], acronyms),
-                )
-            )
+            chunks.append(_chunk(doc, unit.heading, [sents[i][:2] for i in group], acronyms))
     return label_sections(doc, chunks)
+
+
+def _chunk(
+    doc: Document, heading: str, sentences: list[tuple[int, int]], acronyms: dict[str, str], context: str = ""
+) -> Chunk:
+    """The chunk from the first sentence's start to the last one's end, with its pages."""
+    text = doc.text
+    page_starts = [p.start for p in doc.pages]
+    start, end = sentences[0][0], sentences[-1][1]
+    first = max(bisect.bisect_right(page_starts, start) - 1, 0)
+    last = max(bisect.bisect_right(page_starts, end - 1) - 1, first)
+    pages = doc.pages[first : last + 1]
+    return Chunk(
+        chunk_id=chunk_id(doc.sha256, start, end),
+        doc_id=doc.doc_id,
+        title=doc.title,
+        heading=heading,
+        text=text[start:end],
+        start=start,
+        end=end,
+        page_start=pages[0].number,
+        page_end=pages[-1].number,
+        page_labels=tuple(p.label for p in pages),
+        sentences=tuple((s - start, e - start) for s, e in sentences),
+        page_breaks=tuple(p.start - start for p in pages[1:]),
+        acronyms=acronyms_used(f"{context}\n{text[start:end]}", acronyms),
+        context=context,
+    )

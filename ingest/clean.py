@@ -11,10 +11,12 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from ingest.document import Table
 from ingest.furniture import collapse_leaders, strip_running_titles
+from ingest.tables import TableLines, split_tables
 
 BULLET = "•"
 # Characters that open a list item in extracted text; all become BULLET.
@@ -224,6 +226,7 @@ class CleanText:
 
     text: str
     page_spans: tuple[tuple[int, int], ...]
+    tables: tuple[Table, ...] = ()
 
 
 def clean_pages(pages: Sequence[str], *, paginated: bool = False) -> CleanText:
@@ -238,23 +241,50 @@ def clean_pages(pages: Sequence[str], *, paginated: bool = False) -> CleanText:
     texts = [collapse_leaders(t) for t in texts]
     # Each merged paragraph is a list of (page index, text) pieces so that page starts can be found.
     merged: list[list[tuple[int, str]]] = []
+    tables: dict[int, TableLines] = {}  # merged index -> the table it is; a table never joins a paragraph
     for page_index, page_text in enumerate(texts):
-        for para in paragraphs(dehyphenate(page_text)):
-            if merged and continues("".join(piece for _, piece in merged[-1]), para):
-                last_page, last_text = merged[-1][-1]
-                joined = _join_lines(last_text, para)
-                if last_page == page_index:
-                    merged[-1][-1] = (page_index, joined)
-                else:
-                    # Keep the split at the page boundary: the text up to it stays on the earlier page.
-                    head_len = _common_prefix_len(last_text, joined)
-                    while head_len < len(joined) and joined[head_len] == " ":
-                        head_len += 1
-                    merged[-1][-1] = (last_page, joined[:head_len])
-                    merged[-1].append((page_index, joined[head_len:]))
+        ends_in_table = bool(merged) and len(merged) - 1 in tables and merged[-1][-1][0] == page_index - 1
+        for piece in split_tables(dehyphenate(page_text), after_table=ends_in_table):
+            if isinstance(piece, TableLines) and piece.continued:
+                last = len(merged) - 1
+                tables[last] = replace(tables[last], rows=tables[last].rows + piece.rows)
+                merged[last].append((page_index, "\n" + "\n".join(piece.rows)))
+            elif isinstance(piece, TableLines):
+                tables[len(merged)] = piece
+                merged.append([(page_index, "\n".join(piece.lines()))])
             else:
-                merged.append([(page_index, para)])
-    return _render(merged, len(texts))
+                for para in paragraphs(piece):
+                    _add_paragraph(merged, page_index, para, joinable=len(merged) - 1 not in tables)
+    text, spans, starts = _render(merged, len(texts))
+    return CleanText(text, spans, tuple(_table_spans(t, starts[i]) for i, t in sorted(tables.items())))
+
+
+def _add_paragraph(merged: list[list[tuple[int, str]]], page_index: int, para: str, *, joinable: bool) -> None:
+    """Append `para`, or join it to the last paragraph when it continues it (across a page break too)."""
+    if not (joinable and merged and continues("".join(piece for _, piece in merged[-1]), para)):
+        merged.append([(page_index, para)])
+        return
+    last_page, last_text = merged[-1][-1]
+    joined = _join_lines(last_text, para)
+    if last_page == page_index:
+        merged[-1][-1] = (page_index, joined)
+        return
+    # Keep the split at the page boundary: the text up to it stays on the earlier page.
+    head_len = _common_prefix_len(last_text, joined)
+    while head_len < len(joined) and joined[head_len] == " ":
+        head_len += 1
+    merged[-1][-1] = (last_page, joined[:head_len])
+    merged[-1].append((page_index, joined[head_len:]))
+
+
+def _table_spans(table: TableLines, start: int) -> Table:
+    """Offsets of a table's lines, written one per line from `start`."""
+    spans: list[tuple[int, int]] = []
+    for line in table.lines():
+        spans.append((start, start + len(line)))
+        start += len(line) + 1
+    header = spans[1] if table.header else None
+    return Table(caption=spans[0], header=header, rows=tuple(spans[2 if table.header else 1 :]))
 
 
 def _common_prefix_len(a: str, b: str) -> int:
@@ -266,15 +296,18 @@ def _common_prefix_len(a: str, b: str) -> int:
     return n
 
 
-def _render(merged: list[list[tuple[int, str]]], n_pages: int) -> CleanText:
+def _render(merged: list[list[tuple[int, str]]], n_pages: int) -> tuple[str, tuple[tuple[int, int], ...], list[int]]:
+    """The text, each page's span in it, and where each merged paragraph starts."""
     parts: list[str] = []
     length = 0
     starts: list[int | None] = [None] * n_pages
+    para_starts: list[int] = []
     for i, para in enumerate(merged):
         if i:
             sep = "\n" if para[0][1].startswith(BULLET) and merged[i - 1][0][1].startswith(BULLET) else "\n\n"
             parts.append(sep)
             length += len(sep)
+        para_starts.append(length)
         for page_index, piece in para:
             for p in range(page_index + 1):
                 if starts[p] is None:
@@ -284,4 +317,4 @@ def _render(merged: list[list[tuple[int, str]]], n_pages: int) -> CleanText:
     text = "".join(parts)
     filled = [len(text) if s is None else s for s in starts]
     spans = tuple((s, filled[i + 1] if i + 1 < n_pages else len(text)) for i, s in enumerate(filled))
-    return CleanText(text, spans)
+    return text, spans, para_starts

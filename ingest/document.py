@@ -41,6 +41,24 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
+class Table:
+    """A table of the cleaned text (ingest/tables.py): its caption and column headers, then its rows,
+    one line each. Spans are offsets into `Document.text`."""
+
+    caption: tuple[int, int]
+    header: tuple[int, int] | None  # None when the rows start right below the caption
+    rows: tuple[tuple[int, int], ...]
+
+    @property
+    def start(self) -> int:
+        return self.caption[0]
+
+    @property
+    def end(self) -> int:
+        return self.rows[-1][1]
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     doc_id: str  # stable, readable id from the file name stem ("who-tag-health-migration-displacement-2025")
     path: str  # as given, for messages
@@ -48,6 +66,7 @@ class Document:
     meta: DocumentMeta
     text: str  # cleaned text
     pages: tuple[Page, ...]
+    tables: tuple[Table, ...] = ()  # in text order; chunked row by row (ingest/chunk.py)
 
     @property
     def title(self) -> str:
@@ -78,6 +97,10 @@ class Chunk:
     # the part of the book: "body", or "contents", "imprint", "references", "index" (ingest/sections.py),
     # which search leaves out unless asked and answers never quote. "body" before chunker version 6.
     section: str = "body"
+    # a table chunk's caption and column headers, verbatim, when `text` (its rows) does not start with
+    # them: repeated in what is embedded and searched (`passage_text`) so that a row is found by the
+    # table's subject. "" for prose and before chunker version 7.
+    context: str = ""
 
     @property
     def pages(self) -> tuple[int, ...]:
@@ -86,6 +109,12 @@ class Chunk:
     def search_text(self, start: int = 0, end: int | None = None) -> str:
         """What embedding and BM25 read of `text[start:end]`: its defined acronyms spelled out."""
         return expand_acronyms(self.text[start:end], dict(self.acronyms))
+
+    def passage_text(self) -> str:
+        """What is embedded, searched and matched of the whole chunk: `search_text` after the table's
+        caption and headers when the chunk holds rows without them."""
+        text = self.search_text()
+        return f"{expand_acronyms(self.context, dict(self.acronyms))}\n{text}" if self.context else text
 
     def pages_of(self, start: int, end: int) -> tuple[tuple[int, ...], tuple[str, ...]]:
         """Physical pages and printed labels that `text[start:end]` lies on."""
@@ -122,4 +151,5 @@ def chunk_from_json(data: dict[str, Any]) -> Chunk:
         page_breaks=tuple(int(x) for x in data.get("page_breaks", ())),
         acronyms=tuple((str(short), str(long)) for short, long in data.get("acronyms", ())),
         section=str(data.get("section", "body")),
+        context=str(data.get("context", "")),
     )

@@ -148,6 +148,7 @@ def document_from_bytes(path: Path, data: bytes, limits: Limits | int = DEFAULT_
         meta=_meta_with_imprint(path, own_title, own_date, cleaned.text[:_IMPRINT_CHARS], limits),
         text=cleaned.text,
         pages=page_objs,
+        tables=cleaned.tables,
     )
 
 

@@ -254,3 +254,35 @@ def write_unlabelled_book_pdf(path: Path) -> Path:
             pdf.cell(text=folio)
     path.write_bytes(bytes(pdf.output()))
     return path
+
+
+# A dosing table as WHO guides print them: prose, a caption, column headers, one line per row, then
+# prose again. Enough rows that the table needs more than one chunk.
+TABLE_CAPTION = "Table 2. Primaquine daily dose by body weight"
+TABLE_HEADER = "Body weight (kg) Daily dose Tablets"
+TABLE_ROWS = tuple(
+    f"{kg} to {kg + 4} kg {kg // 2}.5 mg base {'one' if kg < 20 else 'two'} {kg // 4} mg tablet(s) daily for 14 days"
+    for kg in range(5, 80, 5)
+)
+TABLE_PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "1",
+        (
+            "Dosing",
+            "",
+            "Primaquine is given by body weight. The dose for each weight band is shown",
+            "in the table below and must be checked before every course of treatment.",
+            TABLE_CAPTION,
+            TABLE_HEADER,
+            *TABLE_ROWS,
+            "",
+            "The daily dose is taken with food, which reduces stomach upset in most patients.",
+        ),
+    ),
+)
+
+
+def write_table_pdf(path: Path) -> Path:
+    """One page: a paragraph, TABLE_CAPTION, TABLE_HEADER, TABLE_ROWS, a closing paragraph."""
+    path.write_bytes(_pdf_pages(TABLE_PAGES, running=False))
+    return path

@@ -113,3 +113,42 @@ def test_the_questions_are_paraphrased_not_copied() -> None:
             words = _flat(row.get("evidence", "")).split()
             runs = {" ".join(words[i : i + 5]) for i in range(len(words) - 4)}
             assert not any(run in _flat(row["q"]) for run in runs), row["id"]
+
+
+# Rows of dosing tables, each a line of the PDF's table, with the caption and printed page they sit on.
+TABLE_ROWS = (
+    (
+        "who-malaria-vivax-field-guide-2026",
+        "Table 3. Tafenoquine dose recommendations",
+        "> 10 to ≤ 20 100 mg Two 50 mg dispersible tablets",
+        "21",
+    ),
+    (
+        "who-arboviral-clinical-management-2025",
+        "Table 4-2. Dosing of Paracetamol (acetaminophen) for treatment",
+        "Paediatrics 10-15mg/kg every 4-6 hours (maximum daily dose: 60 mg/kg)",
+        "30",
+    ),
+    (
+        "who-arboviral-clinical-management-2025",
+        "Table 4-3. Dosing of Paracetamol",
+        "<10 ml/min 500 mg every 8 hours",
+        "31",
+    ),
+    ("who-malaria-vivax-field-guide-2026", "Table A5.2. Primaquine target doses", "20 20.00 10.00 15.00", "54"),
+)
+
+
+@pytest.mark.parametrize(("doc_id", "caption", "row", "page"), TABLE_ROWS, ids=[r[2][:24] for r in TABLE_ROWS])
+def test_a_table_row_is_a_whole_sentence_of_a_chunk_that_embeds_its_caption(
+    ingested: Any, doc_id: str, caption: str, row: str, page: str
+) -> None:
+    from index.build import embed_text
+
+    holding = [c for c in ingested.chunks if c.doc_id == doc_id and any(c.text[s:e] == row for s, e in c.sentences)]
+    assert len(holding) == 1, f"{row!r} is not one whole sentence of exactly one chunk"
+    chunk = holding[0]
+    start = chunk.text.index(row)
+    assert chunk.pages_of(start, start + len(row))[1] == (page,)
+    assert chunk.section == BODY
+    assert embed_text(chunk).count(caption) == 1

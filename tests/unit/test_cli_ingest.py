@@ -25,7 +25,7 @@ def test_json_lists_documents_pages_and_every_chunk_field(capsys: pytest.Capture
         for c in d["chunks"]:
             assert set(c) == {
                 "chunk_id", "doc_id", "title", "heading", "text", "start", "end",
-                "page_start", "page_end", "page_labels", "sentences", "page_breaks", "acronyms", "section",
+                "page_start", "page_end", "page_labels", "sentences", "page_breaks", "acronyms", "section", "context",
             }  # fmt: skip
             assert c["text"] == d["text"][c["start"] : c["end"]]
             assert c["page_labels"] == ["1"]
