@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from index.backends import bm25_text
-from index.build import embed_text
+from index.build import embed_text, embed_text_spans
 from ingest.document import chunk_from_json, chunk_to_json
 from ingest.pipeline import ingest_one
 from ingest.tables import TableLines, split_tables
@@ -88,3 +88,14 @@ def test_a_table_row_is_cited_to_its_page(tmp_path: Path) -> None:
     chunk = next(c for c in chunks if row in c.text)
     start = chunk.text.index(row)
     assert chunk.pages_of(start, start + len(row)) == ((1,), ("1",))
+
+
+def test_a_table_rows_sentence_spans_point_at_the_row_after_caption_and_header(tmp_path: Path) -> None:
+    # pooled sentence vectors read each sentence's span in what is embedded (the caption comes first)
+    _doc, chunks = ingest_one(write_table_pdf(tmp_path / "dosing.pdf"), 50_000_000)
+    continued = [c for c in chunks if c.context]
+    assert continued
+    for chunk in continued:
+        text, spans = embed_text_spans(chunk)
+        assert text == embed_text(chunk) and text.count(TABLE_CAPTION) == 1
+        assert [text[s:e] for s, e in spans] == [chunk.search_text(s, e) for s, e in chunk.sentences]
