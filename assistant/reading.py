@@ -58,7 +58,9 @@ _TYPE_NOUNS: dict[str, AnswerType] = {
     **dict.fromkeys(_split("date day year month week"), "date"),
     **dict.fromkeys(["time", "hour"], "time"),
     **dict.fromkeys(_split("city country place venue location town region continent"), "place"),
-    **dict.fromkeys(_split("number share percentage proportion amount"), "number"),
+    **dict.fromkeys(
+        _split("number share percentage proportion amount dose doses dosage dosis strength strengths"), "number"
+    ),
     **dict.fromkeys(_split("durée duración length"), "duration"),
     **dict.fromkeys(_split("period periods"), "period"),
     **dict.fromkeys(
@@ -214,7 +216,9 @@ _WH_PATTERNS: tuple[tuple[str, AnswerType], ...] = (
     (r"\bhow often\b|\bà quelle fréquence\b|\bcada cuánto\b|\bcon qué frecuencia\b", "frequency"),
     (
         r"\bhow many\b|\bhow much\b|\bwhat (number|share|percentage|proportion)\b|\bcombien\b|"
-        r"\bcuánt[oa]s?\b|\bqué (porcentaje|proporción)\b",
+        r"\bcuánt[oa]s?\b|\bqué (porcentaje|proporción)\b|"
+        # a dose or a tablet's strength is a figure: "What (paracetamol) dose ...", "Quelle dose ..."
+        r"\b(what|which|in which|quelle|qué|cuál es la)( \w+)? (dose|doses|dosage|dosis|strengths?)\b",
         "number",
     ),
     (r"\b(what|which|over what) (period|years)\b|\bduring which\b", "period"),
@@ -681,9 +685,11 @@ def _neighbour_spans(candidate: CandidateLike) -> list[tuple[int, int]]:
 
 
 def context_of(candidate: CandidateLike) -> str:
-    """The sentences around a candidate in its chunk (acronyms spelled out, as search reads them)."""
+    """The sentences around a candidate in its chunk (acronyms spelled out, as search reads them), after
+    the caption and headers of the table whose row it is: they say what a row's figures are."""
     chunk = candidate.hit.chunk
-    return " ".join(chunk.search_text(s, e) for s, e in _neighbour_spans(candidate))
+    around = [chunk.search_text(s, e) for s, e in _neighbour_spans(candidate)]
+    return " ".join([chunk.context_search_text(), *around] if chunk.context else around)
 
 
 def raw_context_of(candidate: CandidateLike) -> str:

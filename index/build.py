@@ -46,7 +46,7 @@ from index.store import (
     write_generation,
 )
 from index.term_stats import document_frequencies
-from ingest.acronyms import expand_acronyms, expand_acronyms_mapped
+from ingest.acronyms import expand_acronyms_mapped
 from ingest.document import Chunk
 from ingest.errors import IngestError
 from ingest.limits import Limits, as_limits
@@ -112,7 +112,7 @@ def embed_text_spans(chunk: Chunk) -> tuple[str, tuple[tuple[int, int], ...]]:
         else ""
     )
     if chunk.context:
-        lead += f"{expand_acronyms(chunk.context, dict(chunk.acronyms))}\n"
+        lead += f"{chunk.context_search_text()}\n"
     return lead + text, tuple((len(lead) + where(s), len(lead) + where(e)) for s, e in chunk.sentences)
 
 

@@ -114,7 +114,11 @@ class Chunk:
         """What is embedded, searched and matched of the whole chunk: `search_text` after the table's
         caption and headers when the chunk holds rows without them."""
         text = self.search_text()
-        return f"{expand_acronyms(self.context, dict(self.acronyms))}\n{text}" if self.context else text
+        return f"{self.context_search_text()}\n{text}" if self.context else text
+
+    def context_search_text(self) -> str:
+        """`search_text` of the table caption and headers the chunk's rows read under ("" for prose)."""
+        return expand_acronyms(self.context, dict(self.acronyms))
 
     def pages_of(self, start: int, end: int) -> tuple[tuple[int, ...], tuple[str, ...]]:
         """Physical pages and printed labels that `text[start:end]` lies on."""

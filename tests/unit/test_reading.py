@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -10,6 +10,7 @@ from assistant.compose import candidate_sentences, extractive_answer, read_hits
 from assistant.reading import (
     analyse,
     answer_type,
+    context_of,
     focus_words,
     judge,
     lowercase_vocabulary,
@@ -49,6 +50,11 @@ VOCAB = lowercase_vocabulary(
         ("¿Cuándo se lanzó el grupo?", "date"),
         ("¿En qué ciudad se celebra la sesión informativa?", "place"),
         ("¿Cuántos expertos forman el grupo?", "number"),
+        # a dose or a tablet's strength is a figure (the shared WHO PDFs' dosing questions)
+        ("What paracetamol dose is recommended for a child with dengue?", "number"),
+        ("In which tablet strengths does tafenoquine come?", "number"),
+        ("Quelle dose de paracétamol pour un enfant ?", "number"),
+        ("What is the role of the dose-finding group?", "other"),
     ],
 )
 def test_the_first_wh_word_gives_the_answer_type_in_english_french_and_spanish(question: str, kind: str) -> None:
@@ -233,3 +239,13 @@ def test_reading_scores_count_the_fact_first_precision_words_and_each_kind_of_re
 def test_fact_matching_ignores_case_whitespace_and_markers() -> None:
     assert holds_fact("over 200\nmillion migrants", ["200 Million"])
     assert answer_words("Munir Merali chairs it. [1] [2]") == 4
+
+
+def test_a_table_rows_context_holds_its_caption_and_headers() -> None:
+    # a row says "Paediatrics 10-15mg/kg"; what its figures are ("paracetamol", "dose") is in the caption
+    doc = make_document("dosing", ["Children 10 mg/kg every 6 hours. Adults 1 g every 6 hours."])
+    chunk = replace(make_chunk(doc, 0, len(doc.text)), context="Table 4-2. Dosing of paracetamol\nAge Dose")
+    hit = make_hit(chunk, [0.5] * len(chunk.sentences))
+    candidate = next(c for c in candidate_sentences("What dose for a child?", [hit]) if c.start == 0)
+    assert context_of(candidate).startswith("Table 4-2. Dosing of paracetamol")
+    assert "Adults 1 g" in context_of(candidate)
