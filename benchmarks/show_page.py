@@ -22,7 +22,7 @@ from ingest.load import MB, sha256_file
 from ingest.page_image import locate_quote
 from ingest.pipeline import ingest_one
 
-SHARED = Path("/work/shared/corpora/who")
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "who"  # ../shared beside the repo
 
 
 def main() -> None:
