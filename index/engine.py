@@ -15,6 +15,8 @@ are split into windows whose mean-pooled vectors are averaged by token count, as
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import re
 import struct
@@ -38,6 +40,12 @@ METASPACE = "\u2581"
 # for 32 long chunks at once would take hundreds of MB.
 TOKENS_PER_PASS = 4096
 PASSAGE, QUERY = "passage: ", "query: "  # e5's prefixes
+# glibc serves a freed block of any size up to its mmap threshold from the heap, and raises that
+# threshold to the largest block freed so far (up to 32 MiB): a pass's activations, which grow as the
+# batches move to longer texts, then stay in the heap as holes that later passes cannot fill, and the
+# process grows through a whole build. A fixed threshold gives every larger block back on free.
+MMAP_THRESHOLD = 1 << 20
+M_MMAP_THRESHOLD = -3  # mallopt's parameter number (malloc.h)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,11 +232,26 @@ class TokenSpans:
     ranges: tuple[tuple[int, int], ...]
 
 
+def fix_mmap_threshold(threshold: int = MMAP_THRESHOLD) -> bool:
+    """Fix glibc's mmap threshold at `threshold` bytes (see MMAP_THRESHOLD); False where the C library
+    is not glibc (nothing to do there)."""
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError, TypeError):
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    return bool(mallopt(M_MMAP_THRESHOLD, threshold))
+
+
 class TorchE5:
     """The encoder: token ids -> L2-normalised mean-pooled vectors (float32 numpy rows)."""
 
     def __init__(self, model: E5File) -> None:
         import torch
+
+        fix_mmap_threshold()
 
         self._torch = torch
         h, self.dim = model.hidden, model.hidden
