@@ -1,11 +1,18 @@
 """The two search structures of a generation: a FAISS index of chunk vectors and a BM25 index.
 
-Only this module imports faiss and bm25s (lazily: importing `index` stays cheap for the CLI).
+Only this module imports faiss and bm25s (lazily: importing `index` stays cheap for the CLI). bm25s
+builds and saves the BM25 index; a query reads it back with numpy alone (`BM25Index`), because
+importing bm25s imports SciPy, which is most of a cold `ask`'s start-up.
 """
 
 from __future__ import annotations
 
 import errno
+import functools
+import json
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,14 +57,35 @@ def write_faiss(path: Path, index: Any) -> None:
         raise OSError(errno.EIO, f"FAISS could not write: {str(exc).splitlines()[0]}", str(path)) from exc
 
 
-def bm25_tokenize(texts: list[str]) -> list[list[str]]:
-    """Lower-cased words, English stopwords removed, Snowball-stemmed: the same for chunks and queries."""
-    import bm25s
+# bm25s's default token pattern: words of two or more word characters
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+STOPWORDS_FILE = "stopwords.json"  # beside bm25s's files: the list the index was tokenised with
+# bm25s's saved files (its `save` names them so)
+_VOCAB, _PARAMS = "vocab.index.json", "params.index.json"
+_DATA, _INDICES, _INDPTR = "data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy"
+
+
+def english_stopwords() -> frozenset[str]:
+    """bm25s's English stopword list (NLTK's), which the index is built with."""
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+@functools.cache
+def _stemmer() -> Any:
     import Stemmer
 
-    stemmer = Stemmer.Stemmer("english")
-    tokens = bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False)
-    return [list(t) for t in tokens]
+    return Stemmer.Stemmer("english")
+
+
+def bm25_tokenize(texts: Sequence[str], stopwords: Collection[str] | None = None) -> list[list[str]]:
+    """Lower-cased words, stopwords removed, Snowball-stemmed: the same for chunks and queries, and the
+    same as `bm25s.tokenize(..., stopwords="en", stemmer=...)` (tested), without importing bm25s when
+    `stopwords` (English by default) is given."""
+    stop = english_stopwords() if stopwords is None else stopwords
+    stem = _stemmer().stemWords
+    return [stem([w for w in _TOKEN.findall(text.lower()) if w not in stop]) for text in texts]
 
 
 def write_bm25(path: Path, chunks: list[Chunk]) -> None:
@@ -65,9 +93,11 @@ def write_bm25(path: Path, chunks: list[Chunk]) -> None:
 
     if not chunks:
         return  # an empty corpus has no BM25 index; search returns nothing
+    stopwords = english_stopwords()
     retriever = bm25s.BM25()
-    retriever.index(bm25_tokenize([bm25_text(c) for c in chunks]), show_progress=False)
+    retriever.index(bm25_tokenize([bm25_text(c) for c in chunks], stopwords), show_progress=False)
     retriever.save(str(path), show_progress=False)
+    (path / STOPWORDS_FILE).write_text(json.dumps(sorted(stopwords)), encoding="utf-8")
 
 
 def bm25_text(chunk: Chunk) -> str:
@@ -88,8 +118,51 @@ def read_faiss(path: Path, kind: str) -> Any:
     return index
 
 
-def read_bm25(path: Path) -> Any:
-    """Load a bm25s index saved by `write_bm25` (JSON and .npy files, never pickle)."""
-    import bm25s
+@dataclass(frozen=True, slots=True)
+class BM25Index:
+    """A BM25 index as bm25s saves it: every (chunk, term) score precomputed, one sparse column per term."""
 
-    return bm25s.BM25.load(str(path), mmap=False, allow_pickle=False, show_progress=False)
+    vocab: dict[str, int]
+    data: np.ndarray  # scores, column by column
+    indices: np.ndarray  # the chunk row of each score
+    indptr: np.ndarray  # column t is data[indptr[t]:indptr[t + 1]]
+    num_docs: int
+    stopwords: frozenset[str]
+
+    def tokenize(self, text: str) -> list[str]:
+        """`text`'s terms as the index was tokenised."""
+        return bm25_tokenize([text], self.stopwords)[0]
+
+    def scores(self, terms: Sequence[str]) -> np.ndarray:
+        """The BM25 score of every chunk for `terms` (a repeated term counts again, as in bm25s)."""
+        out = np.zeros(self.num_docs, dtype=np.float32)
+        for term in terms:
+            column = self.vocab.get(term)
+            if column is None or column + 1 >= len(self.indptr):
+                continue  # bm25s keeps an empty term in its vocabulary without a column
+            start, end = self.indptr[column], self.indptr[column + 1]
+            out[self.indices[start:end]] += self.data[start:end]  # a chunk occurs once per column
+        return out
+
+
+def read_bm25(path: Path) -> BM25Index:
+    """Load the BM25 index `write_bm25` saved (JSON and .npy files, never pickle); ValueError or
+    KeyError when its files do not fit together."""
+    vocab = json.loads((path / _VOCAB).read_text(encoding="utf-8"))
+    num_docs = int(json.loads((path / _PARAMS).read_text(encoding="utf-8"))["num_docs"])
+    data, indices, indptr = (np.load(path / name, allow_pickle=False) for name in (_DATA, _INDICES, _INDPTR))
+    if not isinstance(vocab, dict) or not all(isinstance(v, int) for v in vocab.values()):
+        raise ValueError("the BM25 vocabulary is not a term -> column map")
+    if data.ndim != 1 or indices.shape != data.shape or indptr.ndim != 1 or len(indptr) > len(vocab) + 1:
+        raise ValueError("the BM25 score arrays do not fit together")
+    if len(indptr) and (indptr[0] != 0 or indptr[-1] != len(data) or np.any(np.diff(indptr) < 0)):
+        raise ValueError("the BM25 column pointers are out of order")
+    if len(indices) and (indices.min() < 0 or indices.max() >= num_docs):
+        raise ValueError("the BM25 scores name chunks the index does not hold")
+    stopwords_file = path / STOPWORDS_FILE
+    stopwords = (
+        frozenset(json.loads(stopwords_file.read_text(encoding="utf-8")))
+        if stopwords_file.exists()
+        else english_stopwords()  # an index built before the list was saved beside it
+    )
+    return BM25Index(vocab, data.astype(np.float32, copy=False), indices, indptr, num_docs, stopwords)

@@ -169,8 +169,10 @@ class Searcher:
     def knows(self, word: str) -> bool:
         """True when the indexed text contains `word` (as BM25 reads it: lower-cased, stemmed; a stopword
         or a word with no letters counts as known)."""
-        vocab = self._state.bm25.vocab_dict if self._state.bm25 is not None else {}
-        return all(t in vocab for t in bm25_tokenize([word])[0])
+        bm25 = self._state.bm25
+        if bm25 is None:  # an empty index
+            return not bm25_tokenize([word])[0]
+        return all(t in bm25.vocab for t in bm25.tokenize(word))
 
     def calibration(self) -> Calibration | None:
         """The refusal check's chance level recorded when the live index was built (None: built before
@@ -329,11 +331,13 @@ def _dense_candidates(state: StoredIndex, q: np.ndarray, n: int, rows: np.ndarra
 
 def _bm25_scores(state: StoredIndex, query: str) -> np.ndarray | None:
     """BM25 score of every chunk for `query`; None when no query term is in the vocabulary."""
-    vocab = state.bm25.vocab_dict
-    tokens = [t for t in bm25_tokenize([query])[0] if t in vocab]
-    if not tokens:
+    bm25 = state.bm25
+    if bm25 is None:
         return None
-    return np.asarray(state.bm25.get_scores(tokens), dtype=np.float32)
+    terms = [t for t in bm25.tokenize(query) if t in bm25.vocab]
+    if not terms:
+        return None
+    return bm25.scores(terms)
 
 
 def _bm25_candidates(

@@ -10,7 +10,7 @@ Layout of `index_dir`:
         vectors.npy             (chunks, dim) float32 unit vectors
         sentences.npy           (sentences, dim) float32 unit vectors, chunk by chunk, sentence by sentence
         faiss.index             exact inner product below HNSW_THRESHOLD vectors, HNSW above
-        bm25/                   bm25s save format (JSON + .npy, no pickle)
+        bm25/                   bm25s save format (JSON + .npy, no pickle) and stopwords.json
         background.npy, .json   the refusal background's vectors and text hash (index/background.py)
     embedding-cache/<model>/    passage vectors by text hash, reused by the next build (index/cache.py)
     generations/<id>.tmp/       a generation being written; removed by the next run if it was killed
@@ -37,7 +37,15 @@ from typing import Any
 
 import numpy as np
 
-from index.backends import HNSW_THRESHOLD, make_faiss_index, read_bm25, read_faiss, write_bm25, write_faiss
+from index.backends import (
+    HNSW_THRESHOLD,
+    BM25Index,
+    make_faiss_index,
+    read_bm25,
+    read_faiss,
+    write_bm25,
+    write_faiss,
+)
 from index.errors import IndexStoreError
 from index.manifest import (
     SCHEMA_VERSION,
@@ -93,7 +101,7 @@ class StoredIndex:
     sentence_vectors: np.ndarray
     sentence_offsets: np.ndarray  # rows of chunk i's sentences: offsets[i]:offsets[i+1]
     faiss: Any = None
-    bm25: Any = None
+    bm25: BM25Index | None = None
 
 
 # ---------------------------------------------------------------- lock
@@ -317,7 +325,7 @@ def _load_generation(index_dir: Path, gen_id: str, searchable: bool) -> StoredIn
     if not searchable:
         return stored
     faiss_index = _load_faiss(index_dir, gen / FAISS, manifest)
-    bm25 = _load_bm25(index_dir, gen / BM25_DIR) if chunks else None
+    bm25 = _load_bm25(index_dir, gen / BM25_DIR, len(chunks)) if chunks else None
     return StoredIndex(gen_id, manifest, chunks, vectors, sentence_vectors, offsets, faiss_index, bm25)
 
 
@@ -386,8 +394,11 @@ def _load_faiss(index_dir: Path, path: Path, manifest: Manifest) -> Any:
     return index
 
 
-def _load_bm25(index_dir: Path, path: Path) -> Any:
+def _load_bm25(index_dir: Path, path: Path, n_chunks: int) -> BM25Index:
     try:
-        return read_bm25(path)
+        bm25 = read_bm25(path)
     except (OSError, ValueError, KeyError) as exc:
         raise _damaged(index_dir, f"{BM25_DIR}/ cannot be read ({type(exc).__name__})") from exc
+    if bm25.num_docs != n_chunks:
+        raise _damaged(index_dir, f"{BM25_DIR}/ scores {bm25.num_docs} chunks, the index holds {n_chunks}")
+    return bm25
