@@ -355,12 +355,15 @@ def _counted_focus(rest: Sequence[str]) -> list[str]:
 
 
 def _noun_phrase(rest: Sequence[str]) -> tuple[list[str] | None, int]:
-    """The noun phrase that opens `rest` and where it ends; None when it runs past four words."""
+    """The noun phrase that opens `rest` and where it ends; None when it runs past four words or a
+    determiner follows its first word (that word was a verb with its object)."""
     phrase: list[str] = []
     end = len(rest)
     for i, t in enumerate(rest):
         if t in _DETERMINERS and not phrase:
             continue
+        if t in _DETERMINERS:
+            return None, i  # "What distorts the way ...", "What happens once the panel ...": a verb came first
         if t in _OF and phrase and phrase[-1] in _OF_CONTINUES:
             phrase.append(t)  # "term of office", "durée du mandat"
             continue

@@ -73,6 +73,8 @@ def test_the_first_wh_word_gives_the_answer_type_in_english_french_and_spanish(q
         ("Who chairs the Technical Advisory Group?", []),  # a verb asks: no noun phrase
         ("What comes after the presentations?", []),
         ("What is pushing more people to move?", []),
+        ("What distorts the way the public health side of migration is perceived?", []),  # a verb, its object
+        ("What happens once the panel has finished?", []),
         ("Qui est le vice-président du groupe ?", ["vice-président"]),
     ],
 )
