@@ -53,7 +53,11 @@ TYPE_NOUN: dict[str, str] = {
 # the sentence must repeat ("in Geneva" answers "from which city ...?").
 _TYPE_NOUNS: dict[str, AnswerType] = {
     **dict.fromkeys(
-        _split("person people individual expert experts speaker professor official organization"), "person"
+        _split(
+            "person people individual expert experts speaker professor official organization experte personne "
+            "professeur intervenant intervenante experto experta persona profesor profesora orador oradora"
+        ),
+        "person",
     ),
     **dict.fromkeys(_split("date day year month week"), "date"),
     **dict.fromkeys(["time", "hour"], "time"),
@@ -237,7 +241,8 @@ _WH_PATTERNS: tuple[tuple[str, AnswerType], ...] = (
     # related to the people who receive them?")
     (
         r"^\W*(\w+\W+){0,2}(who|whom|qui|quién|quiénes)\b|\b(which|what) (expert|person|speaker|professor|"
-        r"official|member)\b",
+        r"official|member)\b|\bquel(le)? (expert|experte|personne|professeur|intervenant|intervenante|membre)\b|"
+        r"\b(qué|cuál) (experto|experta|persona|profesor|profesora|orador|oradora|miembro)\b",
         "person",
     ),
 )
@@ -468,13 +473,32 @@ def states_person(text: str, vocabulary: frozenset[str], asked_words: frozenset[
     if any(t in _ROLES and t not in asked_words for t in _tokens(text)):
         return True
     for start, end in names(text, vocabulary):
-        if set(_tokens(text[start:end])) <= asked_words:
+        if set(_tokens(text[start:end])) <= asked_words or _names_a_thing(text, end):
             continue
         before = text[:start]
         last = before.split()[-1].lower() if before.split() else ""
         if len(text[start:end].split()) >= 2 or last in _TITLES or _SPEECH.search(before):
             return True
     return False
+
+
+_NEXT_WORD = re.compile(r"\s+([A-ZÀ-Ý][\w'’-]*)")
+
+
+def _names_a_thing(text: str, end: int) -> bool:
+    """A name run on by a capitalised common word names a place or a body, not a person ("South-East Asia
+    Region", "Santino Severoni Foundation")."""
+    m = _NEXT_WORD.match(text, end)
+    return bool(m) and m.group(1).lower() in _COMMON_CAPITALISED
+
+
+_COMMON_CAPITALISED = frozenset(
+    _split(
+        "region regions office group organization organisation foundation institute university ministry "
+        "department agency council committee centre center programme program initiative network union "
+        "association society fund bank hospital school republic state states islands"
+    )
+)
 
 
 def states_place(text: str, vocabulary: frozenset[str], asked_words: frozenset[str] = frozenset()) -> bool:
@@ -805,6 +829,10 @@ def read(
     if verb:
         related = [c for c in related if _does(verb, c, related)]
     related = reorder(question, asks[0], own, by_score, related)
+    if asks[0].answer_type == "person" and related:
+        # a speaker is named in the sentence after the heading or quote that matched ("South-East Asia
+        # Region: ..." then "..., said Professor ..."), not in another region's higher-scored quote
+        related = _neighbours_first(related)
     verdicts = {id(c): [judge(a, c.quote, context_of(c), vocabulary) for a in asks] for c in related}
     chosen, answered = _first_answers(len(asks), related, verdicts)
     if not chosen:

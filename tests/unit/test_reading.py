@@ -113,6 +113,40 @@ def test_a_person_is_a_name_or_a_role_the_question_does_not_already_name() -> No
     assert not states_person("The group will provide technically rigorous guidance.", VOCAB)
 
 
+def test_a_name_run_on_by_a_word_like_region_names_a_place_or_a_body_not_a_person() -> None:
+    # a Spanish question names "Asia", never "South-East": the heading is still no speaker's name
+    assert not states_person("South-East Asia Region: Migration is intrinsic to the region.", VOCAB)
+    assert not states_person("Western Pacific Region: Large labour migration flows.", VOCAB)
+    assert states_person("“Climate displacement is rewriting patterns,” said Professor Sivakami Muthusamy.", VOCAB)
+
+
+def test_which_expert_or_speaker_asks_for_a_person_in_french_and_spanish_too() -> None:
+    for question in (
+        "¿Qué profesora habló en nombre de la región de Asia Sudoriental?",
+        "Quel expert a parlé de la frontière ?",
+        "Which speaker warned of climate displacement?",
+    ):
+        asked = analyse(question)
+        assert (asked.answer_type, asked.focus) == ("person", ()), question
+
+
+REGIONS = make_document(
+    "tag",
+    [
+        "South-East Asia Region: Migration intrinsic to the region calls for harmonized data systems. "
+        "“Climate displacement is rewriting migration patterns,” said Professor Sivakami Muthusamy. "
+        "Western Pacific Region: Pacific island nations need a lifespan approach to care. "
+        "“Pacific nations are on the frontline of climate change,” said Associate Professor Georgia Paxton."
+    ],
+)
+
+
+def test_who_spoke_for_a_region_is_answered_by_the_speaker_beside_its_heading_not_a_higher_scored_one() -> None:
+    hit = make_hit(make_chunk(REGIONS, 0, len(REGIONS.text)), (0.79, 0.75, 0.74, 0.77))
+    reading = read_hits("¿Qué profesora habló en nombre de la región de Asia Sudoriental?", [hit])
+    assert reading.chosen[0].quote.endswith("said Professor Sivakami Muthusamy.")
+
+
 def test_a_place_is_a_name_after_in_at_from_or_to() -> None:
     assert states_place("The webinar was livestreamed from WHO headquarters in Geneva, Switzerland.", VOCAB)
     assert not states_place("Good practices at the global, regional and city level.", VOCAB)
