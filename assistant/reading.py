@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
-from assistant.ranking import Signals, combined, question_terms, rarity, share, words_of
+from assistant.ranking import Signals, cognate_stems, combined, question_terms, rarity, share, words_of
 from assistant.text import STOPWORDS as _STOP
 from assistant.text import is_english, sentence_spans, stems, words
 from ingest.sentences import WORD
@@ -192,6 +192,16 @@ _DURATION = re.compile(
     rf"[- ]({_UNITS.replace(' ', '|')})\b|\bbiennium\b",
     re.IGNORECASE,
 )
+_ASKS_PERCENT = re.compile(
+    r"\b(what|which) (percentage|proportion|share)\b|\bquel(le)? (pourcentage|proportion|part)\b|"
+    r"\bqué (porcentaje|proporción)\b",
+    re.IGNORECASE,
+)
+_PERCENT = re.compile(
+    r"%|\bper ?cent\b|\bpercentage\b|\bproportion\b|\b(half|third|thirds|quarter|quarters|fifth|fifths|tenth)\b|"
+    r"\bone in (two|three|four|five|six|seven|eight|nine|ten|\d+)\b|\bmajority\b|\bminority\b",
+    re.IGNORECASE,
+)
 _TIME = re.compile(r"\b\d{1,2}[:.h]\d\d\b|\b\d{1,2} ?(a\.?m\.?|p\.?m\.?)(?!\w)|\bo['’]clock\b|\bnoon\b", re.IGNORECASE)
 _FREQUENCY = re.compile(
     r"\b(every|each|annually|yearly|monthly|weekly|daily|twice|biannual\w*|"
@@ -260,6 +270,8 @@ class Asked:
     english: bool = True
     words: frozenset[str] = frozenset()  # the question's own lower-cased words (never its answer)
     type_word: str = ""  # the noun naming the answer type ("city", "date"), for a refusal's reason
+    count_word: str = ""  # a French or Spanish counted noun the bilingual list lacks ("réfugiés")
+    percent: bool = False  # "what percentage ...": a share, not any figure, answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,12 +407,14 @@ def analyse(question: str) -> Asked:
     english = is_english(question)
     phrase = focus_words(question)
     count_noun: tuple[str, ...] = ()
+    count_word = ""
     if (
         kind == "number"
         and phrase
         and re.search(r"\bhow (many|much)\b|\bcombien de\b|\bcuánt[oa]s\b", question, re.IGNORECASE)
     ):
         count_noun = tuple(stems(words(phrase[-1]))) if english else _english_focus(phrase[-1]) or ()
+        count_word = "" if english or count_noun else phrase[-1]
         phrase = []  # "how many experts": the figure near "experts" is the check, not the word
     if kind == "list":
         phrase = [t for t in phrase if not _NUMBER.fullmatch(t)]
@@ -420,6 +434,8 @@ def analyse(question: str) -> Asked:
         english=english,
         words=frozenset(tokens),
         type_word=type_word,
+        count_word=count_word,
+        percent=kind == "number" and bool(_ASKS_PERCENT.search(question)),
     )
 
 
@@ -510,8 +526,11 @@ def states_place(text: str, vocabulary: frozenset[str], asked_words: frozenset[s
     )
 
 
-def states_number(text: str, count_noun: Sequence[str]) -> bool:
-    """A figure; when the question counts something ("how many experts"), a figure shortly before it."""
+def states_number(text: str, count_noun: Sequence[str], percent: bool = False) -> bool:
+    """A figure; when the question counts something ("how many experts"), a figure shortly before it;
+    when it asks for a share ("what percentage"), a share ("12%", "half", "one in five")."""
+    if percent:
+        return bool(_PERCENT.search(text))
     if not count_noun:
         return bool(_NUMBER.search(text))
     tokens = _tokens(text)
@@ -547,7 +566,7 @@ def states_type(asked: Asked, text: str, vocabulary: frozenset[str]) -> bool:
     if kind == "period":
         return bool(_DATE.search(text) or _DURATION.search(text) or _PERIOD.search(text))
     if kind == "number":
-        return states_number(text, asked.count_noun)
+        return states_number(text, asked.count_noun, asked.percent)
     if kind == "duration":
         return bool(_DURATION.search(text))
     if kind == "time":
@@ -683,13 +702,10 @@ def with_ordinals(asked: Asked, question: str) -> Asked:
         extra += [s for t in _tokens(question) for s in (_english_focus(t) or ()) if s in ("second", "vice")]
     if not extra:
         return asked
-    return Asked(
-        asked.answer_type,
-        tuple(dict.fromkeys((*asked.focus, *extra))),
-        asked.focus_text or " ".join(t for t in _tokens(question) if t in _ORDINALS),
-        asked.count_noun,
-        asked.english,
-        asked.words,
+    return replace(
+        asked,
+        focus=tuple(dict.fromkeys((*asked.focus, *extra))),
+        focus_text=asked.focus_text or " ".join(t for t in _tokens(question) if t in _ORDINALS),
     )
 
 
@@ -816,7 +832,8 @@ def read(
     vocabulary = lowercase_vocabulary(c.hit.chunk.text for c in candidates)
     parts = question_parts(question)
     passages = set(stems(words(" ".join(c.hit.chunk.passage_text() for c in candidates))))
-    asks = [_readable(with_ordinals(analyse(p), p), passages) for p in parts]
+    passage_words = words_of(c.hit.chunk.passage_text() for c in candidates)
+    asks = [_readable(with_ordinals(analyse(p), p), passages, passage_words) for p in parts]
     skip = set(stems(sorted(_LIGHT_WORDS | set(_TYPE_NOUNS))))
     own = [s for s in question_stems if s not in skip]
     by_score = sorted(candidates, key=lambda c: -c.score)
@@ -928,9 +945,12 @@ def _why_not(
     return refusal_reason(asked, subject, [v[0] for v in verdicts.values()], closest, closest_words)
 
 
-def _readable(asked: Asked, passages: set[str]) -> Asked:
+def _readable(asked: Asked, passages: set[str], passage_words: Sequence[str] = ()) -> Asked:
     """`asked` without a count noun the passages never use ("how many specialists" over "16 experts"):
-    a paraphrase of what is counted, so any figure may answer."""
+    a paraphrase of what is counted, so any figure may answer. A French or Spanish counted noun the
+    bilingual list lacks is read through its cognates among the passages' words ("réfugiés": refugees)."""
+    if asked.count_word and not asked.count_noun:
+        asked = replace(asked, count_noun=tuple(cognate_stems([asked.count_word], passage_words)))
     if asked.count_noun and not set(asked.count_noun) & passages:
         return replace(asked, count_noun=())
     return asked

@@ -158,6 +158,32 @@ def test_a_counted_thing_needs_a_figure_just_before_it() -> None:
     assert states_number("There will be over 200 million migrants by 2050.", ())
 
 
+def test_a_question_for_a_percentage_needs_a_share_not_any_figure() -> None:
+    asked = analyse("What percentage of the world's displaced people live in Africa?")
+    assert asked.answer_type == "number" and asked.percent
+    assert analyse("¿Qué porcentaje de los migrantes son mujeres?").percent
+    assert not analyse("How many experts sit on the group?").percent
+    assert not states_number("Members come from all six WHO regions.", (), percent=True)
+    for text in ("Africa hosts 30% of them.", "Half of them are women.", "One in five is a child."):
+        assert states_number(text, (), percent=True), text
+
+
+MIGRANTS = make_document(
+    "brief",
+    [
+        "It is estimated that there will be over 200 million migrants by 2050. "
+        "Refugees face significant barriers to accessing health services."
+    ],
+)
+
+
+def test_a_french_counted_noun_is_read_through_its_english_cognate() -> None:
+    hit = make_hit(make_chunk(MIGRANTS, 0, len(MIGRANTS.text)), (0.85, 0.80))
+    # "réfugiés" is not in the bilingual list: its cognate "refugees" is what a figure must come before
+    assert read_hits("Combien de réfugiés vivent actuellement en Afrique ?", [hit]).chosen == ()
+    assert read_hits("Combien de migrants y aura-t-il en 2050 ?", [hit]).chosen[0].quote.startswith("It is")
+
+
 def test_a_list_is_an_enumeration_after_its_noun() -> None:
     assert states_list("Priorities include data systems, coverage and preparedness.", ("prioriti",))
     assert not states_list("The briefing will introduce the five pillars of global health diplomacy.", ("pillar",))
