@@ -502,10 +502,10 @@ _NEXT_WORD = re.compile(r"\s+([A-ZÀ-Ý][\w'’-]*)")
 
 
 def _names_a_thing(text: str, end: int) -> bool:
-    """A name run on by a capitalised common word names a place or a body, not a person ("South-East Asia
-    Region", "Santino Severoni Foundation")."""
+    """A name run on by a word such as "Region" or "Foundation" names a place or a body, not a person
+    ("South-East Asia Region")."""
     m = _NEXT_WORD.match(text, end)
-    return bool(m) and m.group(1).lower() in _COMMON_CAPITALISED
+    return m is not None and m.group(1).lower() in _COMMON_CAPITALISED
 
 
 _COMMON_CAPITALISED = frozenset(
