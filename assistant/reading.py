@@ -69,7 +69,8 @@ _TYPE_NOUNS: dict[str, AnswerType] = {
     **dict.fromkeys(_split("period periods"), "period"),
     **dict.fromkeys(
         _split(
-            "kind sort type types kinds name area areas field fields topic topics aspect aspects "
+            "kind sort type types kinds name area areas field fields topic topics theme themes aspect aspects "
+            "level levels scale scales subject subjects category categories "
             "thing things way ways viewpoint viewpoints perspective perspectives format formats role "
             "roles position positions example examples purpose aim aims goal goals reason reasons"
         ),

@@ -75,6 +75,9 @@ def test_the_first_wh_word_gives_the_answer_type_in_english_french_and_spanish(q
         ("What is pushing more people to move?", []),
         ("What distorts the way the public health side of migration is perceived?", []),  # a verb, its object
         ("What happens once the panel has finished?", []),
+        # a theme or a level names the kind of answer, as "topic" and "area" do ("the city level")
+        ("On which themes did members start drafting advice?", []),
+        ("At what scale are good practices highlighted?", []),
         ("Qui est le vice-président du groupe ?", ["vice-président"]),
     ],
 )
