@@ -837,11 +837,14 @@ def read(
     asks = [_readable(with_ordinals(analyse(p), p), passages, passage_words) for p in parts]
     skip = set(stems(sorted(_LIGHT_WORDS | set(_TYPE_NOUNS))))
     own = [s for s in question_stems if s not in skip]
+    # a French or Spanish question reaches the passages through its translated words and cognates
+    # ("préside": chair, "informe": report), which mark what is asked about as an English question's do
+    terms = own if asks[0].english else [s for s in _foreign_terms(question, passage_words) if s not in skip]
     by_score = sorted(candidates, key=lambda c: -c.score)
     bearing: set[int] = set()
     for in_doc in bearing_documents(by_score, margin).values():
-        anchors = anchor_stems(own, in_doc)
-        bearing |= {id(c) for c in in_doc if bears_on(own, anchors, c, in_doc[0], margin)}
+        anchors = anchor_stems(terms, in_doc)
+        bearing |= {id(c) for c in in_doc if bears_on(terms, anchors, c, in_doc[0], margin)}
     related = [c for c in _neighbours_first(by_score) if id(c) in bearing]
     verb = _asked_verb(question)
     if verb:
@@ -858,6 +861,13 @@ def read(
     if asks[0].answer_type == "list" or (asks[0].answer_type == "other" and asks[0].focus and _plural(asks[0])):
         _add_list_items(chosen, related, verdicts, margin, max_quotes)
     return Reading(tuple(chosen), partial=not all(answered))
+
+
+def _foreign_terms(question: str, passage_words: Sequence[str]) -> list[str]:
+    """The English stems a French or Spanish question's words stand for: its bilingual-list words and
+    their cognates among the passages' words."""
+    translated = [s for t in _tokens(question) for s in (_english_focus(t) or ())]
+    return question_terms(question, False, passage_words, translated)
 
 
 def signals_of(

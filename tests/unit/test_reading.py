@@ -314,3 +314,29 @@ def test_a_table_rows_context_holds_its_caption_and_headers() -> None:
     candidate = next(c for c in candidate_sentences("What dose for a child?", [hit]) if c.start == 0)
     assert context_of(candidate).startswith("Table 4-2. Dosing of paracetamol")
     assert "Adults 1 g" in context_of(candidate)
+
+
+NEWS = make_document(
+    "news",
+    [
+        "The first closed meeting took place on 25–26 November 2025 in the capital. "
+        "A summary report with key recommendations will be published in the coming weeks."
+    ],
+)
+AGENDA = make_document(
+    "agenda",
+    [
+        "The briefing will start with a presentation on the definitions of health diplomacy. "
+        "The briefing will conclude with closing remarks by the president of the session."
+    ],
+)
+
+
+def test_a_spanish_question_bears_on_the_sentences_holding_its_translated_words_only() -> None:
+    news = make_hit(make_chunk(NEWS, 0, len(NEWS.text)), (0.80, 0.79))
+    agenda = make_hit(make_chunk(AGENDA, 0, len(AGENDA.text)), (0.77, 0.75))
+    # "informe" is a report: the closing remarks of another document share nothing asked, so the
+    # president they name does not answer who writes the report
+    reading = read_hits("¿Quién redactará el informe resumido de la primera reunión?", [news, agenda])
+    assert reading.chosen == ()
+    assert read_hits("¿Quién pronuncia las palabras de clausura de la sesión?", [agenda]).chosen
