@@ -830,10 +830,11 @@ def read(
     """
     if not candidates:
         return Reading((), reason="No passage was found.")
-    vocabulary = lowercase_vocabulary(c.hit.chunk.text for c in candidates)
+    chunks = list({c.hit.chunk.chunk_id: c.hit.chunk for c in candidates}.values())  # a chunk has many candidates
+    vocabulary = lowercase_vocabulary(chunk.text for chunk in chunks)
     parts = question_parts(question)
-    passages = set(stems(words(" ".join(c.hit.chunk.passage_text() for c in candidates))))
-    passage_words = words_of(c.hit.chunk.passage_text() for c in candidates)
+    passage_words = words_of(chunk.passage_text() for chunk in chunks)
+    passages = set(stems(passage_words))
     asks = [_readable(with_ordinals(analyse(p), p), passages, passage_words) for p in parts]
     skip = set(stems(sorted(_LIGHT_WORDS | set(_TYPE_NOUNS))))
     own = [s for s in question_stems if s not in skip]
