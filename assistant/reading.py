@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
-from assistant.ranking import Signals, combined, question_terms, rarity, share, words_of
+from assistant.ranking import Signals, cognate_stems, combined, question_terms, rarity, share, words_of
 from assistant.text import STOPWORDS as _STOP
 from assistant.text import is_english, sentence_spans, stems, words
 from ingest.sentences import WORD
@@ -53,7 +53,11 @@ TYPE_NOUN: dict[str, str] = {
 # the sentence must repeat ("in Geneva" answers "from which city ...?").
 _TYPE_NOUNS: dict[str, AnswerType] = {
     **dict.fromkeys(
-        _split("person people individual expert experts speaker professor official organization"), "person"
+        _split(
+            "person people individual expert experts speaker professor official organization experte personne "
+            "professeur intervenant intervenante experto experta persona profesor profesora orador oradora"
+        ),
+        "person",
     ),
     **dict.fromkeys(_split("date day year month week"), "date"),
     **dict.fromkeys(["time", "hour"], "time"),
@@ -65,7 +69,8 @@ _TYPE_NOUNS: dict[str, AnswerType] = {
     **dict.fromkeys(_split("period periods"), "period"),
     **dict.fromkeys(
         _split(
-            "kind sort type types kinds name area areas field fields topic topics aspect aspects "
+            "kind sort type types kinds name area areas field fields topic topics theme themes aspect aspects "
+            "level levels scale scales subject subjects category categories "
             "thing things way ways viewpoint viewpoints perspective perspectives format formats role "
             "roles position positions example examples purpose aim aims goal goals reason reasons"
         ),
@@ -188,6 +193,16 @@ _DURATION = re.compile(
     rf"[- ]({_UNITS.replace(' ', '|')})\b|\bbiennium\b",
     re.IGNORECASE,
 )
+_ASKS_PERCENT = re.compile(
+    r"\b(what|which) (percentage|proportion|share)\b|\bquel(le)? (pourcentage|proportion|part)\b|"
+    r"\bqué (porcentaje|proporción)\b",
+    re.IGNORECASE,
+)
+_PERCENT = re.compile(
+    r"%|\bper ?cent\b|\bpercentage\b|\bproportion\b|\b(half|third|thirds|quarter|quarters|fifth|fifths|tenth)\b|"
+    r"\bone in (two|three|four|five|six|seven|eight|nine|ten|\d+)\b|\bmajority\b|\bminority\b",
+    re.IGNORECASE,
+)
 _TIME = re.compile(r"\b\d{1,2}[:.h]\d\d\b|\b\d{1,2} ?(a\.?m\.?|p\.?m\.?)(?!\w)|\bo['’]clock\b|\bnoon\b", re.IGNORECASE)
 _FREQUENCY = re.compile(
     r"\b(every|each|annually|yearly|monthly|weekly|daily|twice|biannual\w*|"
@@ -237,7 +252,8 @@ _WH_PATTERNS: tuple[tuple[str, AnswerType], ...] = (
     # related to the people who receive them?")
     (
         r"^\W*(\w+\W+){0,2}(who|whom|qui|quién|quiénes)\b|\b(which|what) (expert|person|speaker|professor|"
-        r"official|member)\b",
+        r"official|member)\b|\bquel(le)? (expert|experte|personne|professeur|intervenant|intervenante|membre)\b|"
+        r"\b(qué|cuál) (experto|experta|persona|profesor|profesora|orador|oradora|miembro)\b",
         "person",
     ),
 )
@@ -255,6 +271,8 @@ class Asked:
     english: bool = True
     words: frozenset[str] = frozenset()  # the question's own lower-cased words (never its answer)
     type_word: str = ""  # the noun naming the answer type ("city", "date"), for a refusal's reason
+    count_word: str = ""  # a French or Spanish counted noun the bilingual list lacks ("réfugiés")
+    percent: bool = False  # "what percentage ...": a share, not any figure, answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,12 +373,15 @@ def _counted_focus(rest: Sequence[str]) -> list[str]:
 
 
 def _noun_phrase(rest: Sequence[str]) -> tuple[list[str] | None, int]:
-    """The noun phrase that opens `rest` and where it ends; None when it runs past four words."""
+    """The noun phrase that opens `rest` and where it ends; None when it runs past four words or a
+    determiner follows its first word (that word was a verb with its object)."""
     phrase: list[str] = []
     end = len(rest)
     for i, t in enumerate(rest):
         if t in _DETERMINERS and not phrase:
             continue
+        if t in _DETERMINERS:
+            return None, i  # "What distorts the way ...", "What happens once the panel ...": a verb came first
         if t in _OF and phrase and phrase[-1] in _OF_CONTINUES:
             phrase.append(t)  # "term of office", "durée du mandat"
             continue
@@ -387,12 +408,14 @@ def analyse(question: str) -> Asked:
     english = is_english(question)
     phrase = focus_words(question)
     count_noun: tuple[str, ...] = ()
+    count_word = ""
     if (
         kind == "number"
         and phrase
         and re.search(r"\bhow (many|much)\b|\bcombien de\b|\bcuánt[oa]s\b", question, re.IGNORECASE)
     ):
         count_noun = tuple(stems(words(phrase[-1]))) if english else _english_focus(phrase[-1]) or ()
+        count_word = "" if english or count_noun else phrase[-1]
         phrase = []  # "how many experts": the figure near "experts" is the check, not the word
     if kind == "list":
         phrase = [t for t in phrase if not _NUMBER.fullmatch(t)]
@@ -412,6 +435,8 @@ def analyse(question: str) -> Asked:
         english=english,
         words=frozenset(tokens),
         type_word=type_word,
+        count_word=count_word,
+        percent=kind == "number" and bool(_ASKS_PERCENT.search(question)),
     )
 
 
@@ -465,13 +490,32 @@ def states_person(text: str, vocabulary: frozenset[str], asked_words: frozenset[
     if any(t in _ROLES and t not in asked_words for t in _tokens(text)):
         return True
     for start, end in names(text, vocabulary):
-        if set(_tokens(text[start:end])) <= asked_words:
+        if set(_tokens(text[start:end])) <= asked_words or _names_a_thing(text, end):
             continue
         before = text[:start]
         last = before.split()[-1].lower() if before.split() else ""
         if len(text[start:end].split()) >= 2 or last in _TITLES or _SPEECH.search(before):
             return True
     return False
+
+
+_NEXT_WORD = re.compile(r"\s+([A-ZÀ-Ý][\w'’-]*)")
+
+
+def _names_a_thing(text: str, end: int) -> bool:
+    """A name run on by a word such as "Region" or "Foundation" names a place or a body, not a person
+    ("South-East Asia Region")."""
+    m = _NEXT_WORD.match(text, end)
+    return m is not None and m.group(1).lower() in _COMMON_CAPITALISED
+
+
+_COMMON_CAPITALISED = frozenset(
+    _split(
+        "region regions office group organization organisation foundation institute university ministry "
+        "department agency council committee centre center programme program initiative network union "
+        "association society fund bank hospital school republic state states islands"
+    )
+)
 
 
 def states_place(text: str, vocabulary: frozenset[str], asked_words: frozenset[str] = frozenset()) -> bool:
@@ -483,8 +527,11 @@ def states_place(text: str, vocabulary: frozenset[str], asked_words: frozenset[s
     )
 
 
-def states_number(text: str, count_noun: Sequence[str]) -> bool:
-    """A figure; when the question counts something ("how many experts"), a figure shortly before it."""
+def states_number(text: str, count_noun: Sequence[str], percent: bool = False) -> bool:
+    """A figure; when the question counts something ("how many experts"), a figure shortly before it;
+    when it asks for a share ("what percentage"), a share ("12%", "half", "one in five")."""
+    if percent:
+        return bool(_PERCENT.search(text))
     if not count_noun:
         return bool(_NUMBER.search(text))
     tokens = _tokens(text)
@@ -520,7 +567,7 @@ def states_type(asked: Asked, text: str, vocabulary: frozenset[str]) -> bool:
     if kind == "period":
         return bool(_DATE.search(text) or _DURATION.search(text) or _PERIOD.search(text))
     if kind == "number":
-        return states_number(text, asked.count_noun)
+        return states_number(text, asked.count_noun, asked.percent)
     if kind == "duration":
         return bool(_DURATION.search(text))
     if kind == "time":
@@ -656,13 +703,10 @@ def with_ordinals(asked: Asked, question: str) -> Asked:
         extra += [s for t in _tokens(question) for s in (_english_focus(t) or ()) if s in ("second", "vice")]
     if not extra:
         return asked
-    return Asked(
-        asked.answer_type,
-        tuple(dict.fromkeys((*asked.focus, *extra))),
-        asked.focus_text or " ".join(t for t in _tokens(question) if t in _ORDINALS),
-        asked.count_noun,
-        asked.english,
-        asked.words,
+    return replace(
+        asked,
+        focus=tuple(dict.fromkeys((*asked.focus, *extra))),
+        focus_text=asked.focus_text or " ".join(t for t in _tokens(question) if t in _ORDINALS),
     )
 
 
@@ -786,22 +830,31 @@ def read(
     """
     if not candidates:
         return Reading((), reason="No passage was found.")
-    vocabulary = lowercase_vocabulary(c.hit.chunk.text for c in candidates)
+    chunks = list({c.hit.chunk.chunk_id: c.hit.chunk for c in candidates}.values())  # a chunk has many candidates
+    vocabulary = lowercase_vocabulary(chunk.text for chunk in chunks)
     parts = question_parts(question)
-    passages = set(stems(words(" ".join(c.hit.chunk.passage_text() for c in candidates))))
-    asks = [_readable(with_ordinals(analyse(p), p), passages) for p in parts]
+    passage_words = words_of(chunk.passage_text() for chunk in chunks)
+    passages = set(stems(passage_words))
+    asks = [_readable(with_ordinals(analyse(p), p), passages, passage_words) for p in parts]
     skip = set(stems(sorted(_LIGHT_WORDS | set(_TYPE_NOUNS))))
     own = [s for s in question_stems if s not in skip]
+    # a French or Spanish question reaches the passages through its translated words and cognates
+    # ("préside": chair, "informe": report), which mark what is asked about as an English question's do
+    terms = own if asks[0].english else [s for s in _foreign_terms(question, passage_words) if s not in skip]
     by_score = sorted(candidates, key=lambda c: -c.score)
     bearing: set[int] = set()
     for in_doc in bearing_documents(by_score, margin).values():
-        anchors = anchor_stems(own, in_doc)
-        bearing |= {id(c) for c in in_doc if bears_on(own, anchors, c, in_doc[0], margin)}
+        anchors = anchor_stems(terms, in_doc)
+        bearing |= {id(c) for c in in_doc if bears_on(terms, anchors, c, in_doc[0], margin)}
     related = [c for c in _neighbours_first(by_score) if id(c) in bearing]
     verb = _asked_verb(question)
     if verb:
         related = [c for c in related if _does(verb, c, related)]
     related = reorder(question, asks[0], own, by_score, related)
+    if asks[0].answer_type == "person" and related:
+        # a speaker is named in the sentence after the heading or quote that matched ("South-East Asia
+        # Region: ..." then "..., said Professor ..."), not in another region's higher-scored quote
+        related = _neighbours_first(related)
     verdicts = {id(c): [judge(a, c.quote, context_of(c), vocabulary) for a in asks] for c in related}
     chosen, answered = _first_answers(len(asks), related, verdicts)
     if not chosen:
@@ -809,6 +862,13 @@ def read(
     if asks[0].answer_type == "list" or (asks[0].answer_type == "other" and asks[0].focus and _plural(asks[0])):
         _add_list_items(chosen, related, verdicts, margin, max_quotes)
     return Reading(tuple(chosen), partial=not all(answered))
+
+
+def _foreign_terms(question: str, passage_words: Sequence[str]) -> list[str]:
+    """The English stems a French or Spanish question's words stand for: its bilingual-list words and
+    their cognates among the passages' words."""
+    translated = [s for t in _tokens(question) for s in (_english_focus(t) or ())]
+    return question_terms(question, False, passage_words, translated)
 
 
 def signals_of(
@@ -897,9 +957,12 @@ def _why_not(
     return refusal_reason(asked, subject, [v[0] for v in verdicts.values()], closest, closest_words)
 
 
-def _readable(asked: Asked, passages: set[str]) -> Asked:
+def _readable(asked: Asked, passages: set[str], passage_words: Sequence[str] = ()) -> Asked:
     """`asked` without a count noun the passages never use ("how many specialists" over "16 experts"):
-    a paraphrase of what is counted, so any figure may answer."""
+    a paraphrase of what is counted, so any figure may answer. A French or Spanish counted noun the
+    bilingual list lacks is read through its cognates among the passages' words ("réfugiés": refugees)."""
+    if asked.count_word and not asked.count_noun:
+        asked = replace(asked, count_noun=tuple(cognate_stems([asked.count_word], passage_words)))
     if asked.count_noun and not set(asked.count_noun) & passages:
         return replace(asked, count_noun=())
     return asked

@@ -73,6 +73,11 @@ def test_the_first_wh_word_gives_the_answer_type_in_english_french_and_spanish(q
         ("Who chairs the Technical Advisory Group?", []),  # a verb asks: no noun phrase
         ("What comes after the presentations?", []),
         ("What is pushing more people to move?", []),
+        ("What distorts the way the public health side of migration is perceived?", []),  # a verb, its object
+        ("What happens once the panel has finished?", []),
+        # a theme or a level names the kind of answer, as "topic" and "area" do ("the city level")
+        ("On which themes did members start drafting advice?", []),
+        ("At what scale are good practices highlighted?", []),
         ("Qui est le vice-président du groupe ?", ["vice-président"]),
     ],
 )
@@ -111,6 +116,40 @@ def test_a_person_is_a_name_or_a_role_the_question_does_not_already_name() -> No
     assert not states_person("The group will provide technically rigorous guidance.", VOCAB)
 
 
+def test_a_name_run_on_by_a_word_like_region_names_a_place_or_a_body_not_a_person() -> None:
+    # a Spanish question names "Asia", never "South-East": the heading is still no speaker's name
+    assert not states_person("South-East Asia Region: Migration is intrinsic to the region.", VOCAB)
+    assert not states_person("Western Pacific Region: Large labour migration flows.", VOCAB)
+    assert states_person("“Climate displacement is rewriting patterns,” said Professor Sivakami Muthusamy.", VOCAB)
+
+
+def test_which_expert_or_speaker_asks_for_a_person_in_french_and_spanish_too() -> None:
+    for question in (
+        "¿Qué profesora habló en nombre de la región de Asia Sudoriental?",
+        "Quel expert a parlé de la frontière ?",
+        "Which speaker warned of climate displacement?",
+    ):
+        asked = analyse(question)
+        assert (asked.answer_type, asked.focus) == ("person", ()), question
+
+
+REGIONS = make_document(
+    "tag",
+    [
+        "South-East Asia Region: Migration intrinsic to the region calls for harmonized data systems. "
+        "“Climate displacement is rewriting migration patterns,” said Professor Sivakami Muthusamy. "
+        "Western Pacific Region: Pacific island nations need a lifespan approach to care. "
+        "“Pacific nations are on the frontline of climate change,” said Associate Professor Georgia Paxton."
+    ],
+)
+
+
+def test_who_spoke_for_a_region_is_answered_by_the_speaker_beside_its_heading_not_a_higher_scored_one() -> None:
+    hit = make_hit(make_chunk(REGIONS, 0, len(REGIONS.text)), (0.79, 0.75, 0.74, 0.77))
+    reading = read_hits("¿Qué profesora habló en nombre de la región de Asia Sudoriental?", [hit])
+    assert reading.chosen[0].quote.endswith("said Professor Sivakami Muthusamy.")
+
+
 def test_a_place_is_a_name_after_in_at_from_or_to() -> None:
     assert states_place("The webinar was livestreamed from WHO headquarters in Geneva, Switzerland.", VOCAB)
     assert not states_place("Good practices at the global, regional and city level.", VOCAB)
@@ -120,6 +159,32 @@ def test_a_counted_thing_needs_a_figure_just_before_it() -> None:
     assert states_number("The TAG brings together 16 internationally recognized experts.", ("expert",))
     assert not states_number("The TAG brings together 16 regions and many experts.", ("expert",))
     assert states_number("There will be over 200 million migrants by 2050.", ())
+
+
+def test_a_question_for_a_percentage_needs_a_share_not_any_figure() -> None:
+    asked = analyse("What percentage of the world's displaced people live in Africa?")
+    assert asked.answer_type == "number" and asked.percent
+    assert analyse("¿Qué porcentaje de los migrantes son mujeres?").percent
+    assert not analyse("How many experts sit on the group?").percent
+    assert not states_number("Members come from all six WHO regions.", (), percent=True)
+    for text in ("Africa hosts 30% of them.", "Half of them are women.", "One in five is a child."):
+        assert states_number(text, (), percent=True), text
+
+
+MIGRANTS = make_document(
+    "brief",
+    [
+        "It is estimated that there will be over 200 million migrants by 2050. "
+        "Refugees face significant barriers to accessing health services."
+    ],
+)
+
+
+def test_a_french_counted_noun_is_read_through_its_english_cognate() -> None:
+    hit = make_hit(make_chunk(MIGRANTS, 0, len(MIGRANTS.text)), (0.85, 0.80))
+    # "réfugiés" is not in the bilingual list: its cognate "refugees" is what a figure must come before
+    assert read_hits("Combien de réfugiés vivent actuellement en Afrique ?", [hit]).chosen == ()
+    assert read_hits("Combien de migrants y aura-t-il en 2050 ?", [hit]).chosen[0].quote.startswith("It is")
 
 
 def test_a_list_is_an_enumeration_after_its_noun() -> None:
@@ -249,3 +314,29 @@ def test_a_table_rows_context_holds_its_caption_and_headers() -> None:
     candidate = next(c for c in candidate_sentences("What dose for a child?", [hit]) if c.start == 0)
     assert context_of(candidate).startswith("Table 4-2. Dosing of paracetamol")
     assert "Adults 1 g" in context_of(candidate)
+
+
+NEWS = make_document(
+    "news",
+    [
+        "The first closed meeting took place on 25–26 November 2025 in the capital. "
+        "A summary report with key recommendations will be published in the coming weeks."
+    ],
+)
+AGENDA = make_document(
+    "agenda",
+    [
+        "The briefing will start with a presentation on the definitions of health diplomacy. "
+        "The briefing will conclude with closing remarks by the president of the session."
+    ],
+)
+
+
+def test_a_spanish_question_bears_on_the_sentences_holding_its_translated_words_only() -> None:
+    news = make_hit(make_chunk(NEWS, 0, len(NEWS.text)), (0.80, 0.79))
+    agenda = make_hit(make_chunk(AGENDA, 0, len(AGENDA.text)), (0.77, 0.75))
+    # "informe" is a report: the closing remarks of another document share nothing asked, so the
+    # president they name does not answer who writes the report
+    reading = read_hits("¿Quién redactará el informe resumido de la primera reunión?", [news, agenda])
+    assert reading.chosen == ()
+    assert read_hits("¿Quién pronuncia las palabras de clausura de la sesión?", [agenda]).chosen
