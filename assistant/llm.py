@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -73,6 +71,9 @@ def build_messages(question: str, hits: Sequence[Hit]) -> list[dict[str, str]]:
 
 def _post(settings: Settings, messages: list[dict[str, str]], *, stream: bool) -> Any:
     """Open the HTTP response of a chat-completions request (the caller closes it)."""
+    import urllib.error  # here: only the generative mode needs HTTP, and a cold `ask` should not pay for it
+    import urllib.request
+
     url = settings.openai_base_url.rstrip("/") + "/chat/completions"
     payload = {"model": settings.openai_model, "messages": messages, "temperature": 0, "stream": stream}
     accept = "text/event-stream" if stream else "application/json"
