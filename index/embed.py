@@ -6,6 +6,8 @@ FAISS index, the sentence scores in `Hit.sentence_scores` and answering all rely
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import os
 import threading
@@ -120,8 +122,16 @@ def _load_e5(engine: str, bulk: bool) -> Embedder:
 
 
 def verify_weights(path: Path, sha256: str) -> None:
-    """Refuse weights whose hash differs from the pinned one (a tampered or broken package)."""
+    """Refuse weights whose hash differs from the pinned one (a tampered or broken package).
+
+    Hashing the weights costs a cold `ask` more than loading them, so a file whose identity (device,
+    inode, size, modification and change times) is the one last found good is not hashed again: any
+    write to it, even one that puts its modification time back, moves its change time.
+    """
     try:
+        identity = _identity(path)
+        if _verified().get(str(path)) == [sha256, *identity]:
+            return
         actual = sha256_file(path)
     except OSError as exc:
         raise EmbedderError(f"{path}: cannot read the model weights ({exc.strerror}); reinstall the package") from exc
@@ -129,6 +139,40 @@ def verify_weights(path: Path, sha256: str) -> None:
         raise EmbedderError(
             f"{path}: sha256 {actual[:12]}... is not the pinned {sha256[:12]}...; reinstall the pinned model package"
         )
+    _remember_verified(path, [sha256, *identity])
+
+
+def verified_weights_file() -> Path:
+    """Where the identities of weights found good are kept (per user, outside any index)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "mhqa" / "verified-weights.json"
+
+
+def _identity(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def _verified() -> dict[str, Any]:
+    try:
+        known = json.loads(verified_weights_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # none yet, unreadable or damaged: hash again
+    return known if isinstance(known, dict) else {}
+
+
+def _remember_verified(path: Path, entry: list[Any]) -> None:
+    target = verified_weights_file()
+    known = {**_verified(), str(path): entry}
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(known), encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:  # a read-only home: every start hashes, nothing else changes
+        log.debug("cannot record verified weights in %s: %s", target, exc)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:

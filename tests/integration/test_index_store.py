@@ -312,3 +312,44 @@ def test_tampered_model_weights_are_refused(tmp_path: Path) -> None:
     with pytest.raises(EmbedderError, match=r"is not the pinned .*reinstall"):
         verify_weights(weights, "0" * 64)
     verify_weights(weights, hashlib.sha256(b"not the pinned weights").hexdigest())  # the right hash passes
+
+
+def test_weights_found_good_are_not_hashed_again_until_the_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    import index.embed
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    hashed: list[Path] = []
+    real_sha256 = index.embed.sha256_file
+    monkeypatch.setattr(index.embed, "sha256_file", lambda p: hashed.append(p) or real_sha256(p))
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(b"the pinned weights")
+    good = hashlib.sha256(b"the pinned weights").hexdigest()
+    verify_weights(weights, good)
+    verify_weights(weights, good)
+    assert hashed == [weights]
+    assert index.embed.verified_weights_file().is_file()
+    with pytest.raises(EmbedderError, match="is not the pinned"):
+        verify_weights(weights, "1" * 64)  # another pin is hashed, not taken from the record
+    before = weights.stat()
+    weights.write_bytes(b"THE pinned weights")  # same size, modification time put back
+    os.utime(weights, ns=(before.st_atime_ns, before.st_mtime_ns))
+    with pytest.raises(EmbedderError, match="is not the pinned"):
+        verify_weights(weights, good)
+    assert len(hashed) == 3
+
+
+def test_an_unwritable_record_of_verified_weights_only_costs_a_hash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(b"w")
+    verify_weights(weights, hashlib.sha256(b"w").hexdigest())
+    verify_weights(weights, hashlib.sha256(b"w").hexdigest())
+    assert not list(tmp_path.glob("**/*.tmp"))
