@@ -770,7 +770,8 @@ def _stems_of(candidate: CandidateLike, with_context: bool = True) -> set[str]:
 def anchor_stems(question_stems: Sequence[str], in_document: Sequence[CandidateLike]) -> set[str]:
     """The question's words that are rarest among the document's sentences (at least once): where the
     asked-about thing is ("meeting" in "Where did the TAG's first closed meeting take place?")."""
-    counts = {s: sum(s in _stems_of(c, False) for c in in_document) for s in question_stems}
+    sentence_stems = [_stems_of(c, False) for c in in_document]
+    counts = {s: sum(s in have for have in sentence_stems) for s in question_stems}
     present = [n for n in counts.values() if n]
     return {s for s, n in counts.items() if present and n == min(present)}
 

@@ -53,7 +53,8 @@ def _stemmer():  # type: ignore[no-untyped-def]
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens of `text` (letters and digits, keeping inner apostrophes)."""
-    return [_POSSESSIVE.sub("", w.lower()) for w in WORD.findall(text)]
+    tokens = WORD.findall(text.lower())
+    return [_POSSESSIVE.sub("", w) if "'" in w or "’" in w else w for w in tokens]
 
 
 def stems(tokens: Sequence[str]) -> list[str]:
