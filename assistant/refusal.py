@@ -297,17 +297,33 @@ def names_in(question: str) -> list[str]:
     return names
 
 
+def unmentioned(names: Sequence[str], hits: Sequence[Hit]) -> list[str]:
+    """The names no passage of `hits` contains (compared as stems, as BM25 reads words)."""
+    found: set[str] = set()
+    for h in hits:
+        found |= set(stems(words(f"{h.chunk.text} {h.chunk.passage_text()}")))
+    return [name for name in names if not set(stems(words(name))) <= found]
+
+
 def ruled_out(question: str, hits: Sequence[Hit], knows: Callable[[str], bool] | None = None) -> str:
     """Why the passages cannot answer `question` whatever their scores ("" when nothing rules it out).
 
     `knows(word)` tells whether the indexed documents contain a word (`Searcher.knows`); without it the
-    name check is skipped. Only English questions are checked: a French question's names are French.
+    name check is skipped. `hits` is the whole passage pool the answer may draw on: a name must be in one
+    of them. Only English questions are checked: a French question's names are French.
     """
     if not is_english(question):
         return ""
-    unknown = [name for name in names_in(question) if not knows(name)] if knows is not None else []
-    if unknown:
-        return f"The indexed documents never mention {', '.join(unknown)}."
+    if knows is not None:
+        named = names_in(question)
+        unknown = [name for name in named if not knows(name)]
+        if unknown:
+            return f"The indexed documents never mention {', '.join(unknown)}."
+        # a larger index knows more names ("Cup", "Convention" in a reference list), but the passages that
+        # answer a question about a name mention it: none of those found does
+        unfound = unmentioned(named, hits)
+        if unfound:
+            return f"No passage found mentions {', '.join(unfound)}."
     if _MONEY_QUESTION.search(question) and not any(_AMOUNT.search(h.chunk.text) for h in hits[:TOP_HITS]):
         return "No passage states an amount of money."
     return ""
