@@ -21,10 +21,13 @@ embedding model, fitted by `evaluation/fit_refusal.py` on eval/questions.jsonl (
 questions). A French or Spanish question shares no words with the English passages, so its lexical
 signals are treated as unknown rather than as evidence against answering.
 
-Two checks then refuse what no score can rescue, and say why (`ruled_out`): an English question that
-names something the indexed documents never mention ("How many refugees live in Germany?"), and a
-question about money ("What salary do TAG members receive?") when no passage states an amount. Scores
-alone cannot catch these: the rest of such a question matches real passages well.
+Checks then refuse what no score can rescue, and say why (`ruled_out`): an English question that
+names something the indexed documents never mention ("How many refugees live in Germany?") or that no
+passage found for it mentions (a large index knows "Cup" from a reference list), and a question about
+money ("What salary do TAG members receive?") when no passage states an amount. `meaning_unknown`
+refuses a question whose words the index never contains carry what it asks ("the difference between a
+mutex and a semaphore"). Scores alone cannot catch these: the rest of such a question matches real
+passages well.
 """
 
 from __future__ import annotations
