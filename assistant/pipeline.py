@@ -21,9 +21,11 @@ from assistant.errors import AnswerError, GeneratorError
 from assistant.followup import resolve_query
 from assistant.llm import build_messages, check_generated, complete, stream_completion
 from assistant.refusal import (
+    UNKNOWN_MEANING_FLOOR,
     RefusalModel,
     background_cosine,
     index_baseline,
+    meaning_unknown,
     refusal_model_for,
     ruled_out,
     should_refuse,
@@ -123,7 +125,9 @@ def retrieve_or_refuse(
     background = None if embedder is None else background_cosine(embedder, query, stored_background(searcher))
     if should_refuse(query, hits, refusal_model_of(searcher), background, generic, index_baseline(searcher)):
         refused = refusal(question, hits[:k])
-    elif reason := ruled_out(query, hits, searcher.knows):
+    elif reason := ruled_out(query, hits, searcher.knows) or meaning_unknown(
+        query, searcher.knows, embedder, UNKNOWN_MEANING_FLOOR.get(searcher.model or ""), generic
+    ):
         refused = refusal(question, hits[:k], notice=reason)
     return Retrieval(question=question, query=query, hits=hits, refusal=refused, generic=generic)
 

@@ -256,6 +256,10 @@ _WH_PATTERNS: tuple[tuple[str, AnswerType], ...] = (
         r"\b(qué|cuál) (experto|experta|persona|profesor|profesora|orador|oradora|miembro)\b",
         "person",
     ),
+    # "which"/"what" opening the question asks for a thing, whatever clause follows ("Which method helps
+    # managers work out how many workers ...?", "What happens when ...?"): only a pattern above that
+    # matches at the start ("What dose", "Which year") is more specific
+    (r"^\W*(which|what)\b", "other"),
 )
 _WH = tuple((re.compile(p, re.IGNORECASE), kind) for p, kind in _WH_PATTERNS)
 
@@ -527,9 +531,20 @@ def states_place(text: str, vocabulary: frozenset[str], asked_words: frozenset[s
     )
 
 
+# numbers that label a part of the document or a source state no figure: a heading's number run into the
+# sentence after it ("2.2 Severe P. vivax malaria Although ..."), a cross-reference ("see Section 3.1",
+# "Table 4-2"), a reference marker ("guidelines for malaria (2)", "[12, 14]")
+_LABEL_NUMBER = re.compile(
+    r"^\s*\d+(\.\d+)+\.?\s+(?=[A-ZÀ-Ý])"
+    r"|(?i:\b(sections?|tables?|figures?|fig\.|annex(es)?|chapters?|box(es)?|pages?|pp?\.)\s+\d+([.\-–]\d+)*\b)"
+    r"|[(\[]\d+([,–-]\s*\d+)*[)\]]"
+)
+
+
 def states_number(text: str, count_noun: Sequence[str], percent: bool = False) -> bool:
     """A figure; when the question counts something ("how many experts"), a figure shortly before it;
     when it asks for a share ("what percentage"), a share ("12%", "half", "one in five")."""
+    text = _LABEL_NUMBER.sub("", text)
     if percent:
         return bool(_PERCENT.search(text))
     if not count_noun:

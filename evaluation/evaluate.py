@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,6 +60,9 @@ class Question:
     # printed page label(s) the evidence lies on, as the book prints them (PDF questions; empty if unknown)
     printed_pages: tuple[str, ...] = ()
     corpus: str = "bundled"  # which corpus the question was written for: scores are also given per corpus
+    # unanswerable: a document of another corpus that does answer it; in an index holding that document
+    # the question is left out (it is neither off-topic there nor labelled as answerable)
+    answered_by: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,9 +273,12 @@ def _parse_question(raw: Any) -> Question:
         near_miss=bool(raw.get("near_miss", False)),
         printed_pages=_printed_pages(raw),
         corpus=str(raw.get("corpus") or "bundled"),
+        answered_by=str(raw.get("answered_by", "")),
     )
     if answerable and not (question.doc_id and question.evidence.strip() and question.key_facts):
         raise ValueError("an answerable question needs doc_id, evidence and key_facts")
+    if answerable and question.answered_by:
+        raise ValueError("'answered_by' is for unanswerable questions")
     return question
 
 
@@ -392,16 +398,28 @@ def _run_eval(settings: Settings, path: Path | Sequence[Path], compare_with: str
         sentence_vectors=settings.sentence_vectors,
     )
     searcher = Searcher.open(index_dir, embedder=embedder)
+    questions, left_out = answerable_here(questions, {d.doc_id for d in searcher.documents()})
     retrieval = evaluate_searcher(searcher, questions, model)
     answers = evaluate_answers(searcher, questions)
     by_corpus = corpus_reports(searcher, questions, model)
     comparison: tuple[RetrievalScores, ...] = ()
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = left_out
     if compare_with is not None:
         second = other_model(model) if compare_with == "auto" else compare_with
-        comparison, notes = compare_model(settings, questions, second)
+        comparison, compared = compare_model(settings, questions, second)
+        notes += compared
     shown = ", ".join(map(str, paths))
     return EvalReport(shown, model, retrieval, answers, comparison, notes, by_corpus)
+
+
+def answerable_here(
+    questions: Sequence[Question], doc_ids: Collection[str]
+) -> tuple[tuple[Question, ...], tuple[str, ...]]:
+    """The questions to score on an index of `doc_ids`, and a note for each left out: an unanswerable
+    question that an indexed document answers (`answered_by`)."""
+    kept = tuple(q for q in questions if not (q.answered_by and q.answered_by in doc_ids))
+    notes = tuple(f"{q.id} left out: {q.answered_by} is indexed and answers it" for q in questions if q not in kept)
+    return kept, notes
 
 
 def compare_model(

@@ -40,12 +40,14 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from assistant.followup import resolve_query  # noqa: E402
 from assistant.pipeline import retrieve  # noqa: E402
 from assistant.refusal import (  # noqa: E402
+    UNKNOWN_MEANING_FLOOR,
     RefusalFeatures,
     RefusalModel,
     answer_probability,
     background_cosine,
     index_baseline,
     load_background,
+    meaning_unknown,
     refusal_features,
     refusal_model_for,
     ruled_out,
@@ -249,7 +251,11 @@ def features_of(searcher: Any, rows: Any, k: int, in_use: RefusalModel) -> tuple
         background = background_cosine(searcher.embedder, query, stored_background(searcher))
         f = refusal_features(query, hits, background, searcher.generic_terms(), index_baseline(searcher))
         feats.append(f)
-        reasons.append(ruled_out(query, hits, searcher.knows))
+        floor = UNKNOWN_MEANING_FLOOR.get(searcher.model or "")
+        reasons.append(
+            ruled_out(query, hits, searcher.knows)
+            or meaning_unknown(query, searcher.knows, searcher.embedder, floor, searcher.generic_terms())
+        )
         print(
             f"{row.id[:32]:32} {row.lang:4} {int(row.answerable):3} {f.cosine:6.3f} {f.overlap:7.3f} "
             f"{f.agreement:6.3f} {f.margin:6.3f} {f.contrast or 0.0:6.3f} {f.n_terms:5d} {int(f.english):2d} "

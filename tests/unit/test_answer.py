@@ -21,11 +21,14 @@ from assistant.refusal import (
     RefusalFeatures,
     background_cosine,
     load_background,
+    meaning_unknown,
     names_in,
     refusal_features,
     refusal_model_for,
     ruled_out,
     should_refuse,
+    unknown_words,
+    without_words,
 )
 from assistant.text import content_stems, is_english, is_heading
 from tests.answer_helpers import ListSearcher, make_chunk, make_document, make_hit
@@ -417,8 +420,13 @@ def test_a_name_the_documents_never_mention_rules_the_question_out() -> None:
     assert ruled_out("How many refugees live in Germany?", [hit], lambda w: w.lower() in known) == (
         "The indexed documents never mention Germany."
     )
-    assert ruled_out("What did Dr Tedros say?", [hit], lambda w: w.lower() in known) == ""
+    assert ruled_out("Who chairs the group launched in Geneva?", [hit], lambda w: w.lower() in known | {"geneva"}) == ""
     assert ruled_out("How many refugees live in Germany?", [hit]) == ""  # no vocabulary: no name check
+    # a larger index knows the names somewhere, but no passage found for the question mentions them
+    assert ruled_out("What did Dr Tedros say?", [hit], lambda w: w.lower() in known) == (
+        "No passage found mentions Dr, Tedros."
+    )
+    assert ruled_out("What did Munir Merali say in Geneva?", [hit], lambda w: True) == ""
     # a French question's names are French: never checked against English documents
     assert ruled_out("Combien de réfugiés vivent en Allemagne ?", [hit], lambda w: False) == ""
 
@@ -438,3 +446,17 @@ def test_a_ruled_out_question_is_refused_and_says_why() -> None:
     answer = answer_question(ListSearcher([hit], [TAG]), "What salary do the group's members receive?")
     assert answer.refused and answer.text == REFUSAL_TEXT
     assert answer.notice == "No passage states an amount of money."
+
+
+def test_a_question_about_words_no_document_contains_is_ruled_out_when_they_carry_its_meaning() -> None:
+    known = {"difference", "between", "what", "who", "will", "the", "panel", "represent", "group"}.__contains__
+    question = "What is the difference between a mutex and a semaphore?"
+    assert unknown_words(question, known) == ["mutex", "semaphore"]
+    assert without_words("A mutex's owner: Mutex.", {"mutex"}) == "A   owner:  ."
+    embedder = WordHashEmbedder()
+    # hashed bag of words: taking out 2 of 10 words leaves cosine 0.93, 1 of 7 words 0.94
+    assert meaning_unknown(question, known, embedder, 0.935) == "The indexed documents never mention mutex, semaphore."
+    assert meaning_unknown(question, known, embedder, None) == ""  # no floor for this model: no check
+    assert meaning_unknown(question, known, None, 0.9) == ""  # no embedder: no check
+    assert meaning_unknown("Which group will the panel speakers represent?", known, embedder, 0.935) == ""
+    assert meaning_unknown("Quelle est la différence entre un mutex et un sémaphore ?", known, embedder, 0.99) == ""

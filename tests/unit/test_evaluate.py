@@ -12,6 +12,7 @@ from evaluation.evaluate import (
     EvalError,
     EvalReport,
     Question,
+    answerable_here,
     contains_evidence,
     evaluate_answers,
     evaluate_search,
@@ -186,6 +187,15 @@ def test_load_questions_reads_answerable_and_off_topic_rows(tmp_path: Path) -> N
     [
         {"id": "a", "q": "Who?", "answerable": True},  # answerable without evidence
         {"id": "a", "q": "Who?", "answerable": "yes"},
+        {
+            "id": "a",
+            "q": "Who?",
+            "answerable": True,
+            "doc_id": "d",
+            "evidence": "e",
+            "key_facts": ["e"],
+            "answered_by": "d",
+        },
         {"q": "no id", "answerable": False},
         ["not", "an", "object"],
     ],
@@ -224,3 +234,19 @@ def test_comparison_with_a_model_that_cannot_load_is_skipped_with_a_note(tmp_pat
     assert len(notes) == 1 and "no-such-model" in notes[0] and "skipped" in notes[0]
     report = EvalReport("q.jsonl", "minilm", (), None, rows, notes)
     assert "Note: comparison with" in format_report(report)
+
+
+def test_an_off_topic_question_another_indexed_document_answers_is_left_out_with_a_note(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "q.jsonl",
+        [
+            {"id": "dose", "q": "Max dose?", "answerable": False, "answered_by": "guide"},
+            {"id": "cup", "q": "Who won?", "answerable": False},
+        ],
+    )
+    questions = load_questions(path)
+    assert questions[0].answered_by == "guide" and questions[1].answered_by == ""
+    kept, notes = answerable_here(questions, {"brief", "guide"})
+    assert [q.id for q in kept] == ["cup"]
+    assert notes == ("dose left out: guide is indexed and answers it",)
+    assert answerable_here(questions, {"brief"}) == (questions, ())  # the guide is not indexed: off-topic

@@ -55,6 +55,10 @@ VOCAB = lowercase_vocabulary(
         ("In which tablet strengths does tafenoquine come?", "number"),
         ("Quelle dose de paracétamol pour un enfant ?", "number"),
         ("What is the role of the dose-finding group?", "other"),
+        # an opening "which"/"what" asks for a thing whatever clause follows
+        ("Which method helps managers work out how many health workers a facility needs?", "other"),
+        ("Which respirator should nurses wear when caring for patients?", "other"),
+        ("Which year was the group launched?", "date"),
     ],
 )
 def test_the_first_wh_word_gives_the_answer_type_in_english_french_and_spanish(question: str, kind: str) -> None:
@@ -159,6 +163,19 @@ def test_a_counted_thing_needs_a_figure_just_before_it() -> None:
     assert states_number("The TAG brings together 16 internationally recognized experts.", ("expert",))
     assert not states_number("The TAG brings together 16 regions and many experts.", ("expert",))
     assert states_number("There will be over 200 million migrants by 2050.", ())
+
+
+def test_numbers_that_label_a_section_a_table_or_a_source_state_no_figure() -> None:
+    for text in (
+        "2.2 Severe P. vivax malaria Although it is rare, it can be severe.",
+        "Manifestations include anaemia and shock (see further details in Section 3.1).",
+        "Details can be found in Table 4-2 and Annex 3.",
+        "Full details are in the WHO guidelines for malaria (2).",
+        "This was shown before [12, 14].",
+    ):
+        assert not states_number(text, ()), text
+    assert states_number("2.5 million people were displaced.", ())
+    assert states_number("Give 15 mg/kg (maximum 1 g) as stated in Table 4-2.", ())
 
 
 def test_a_question_for_a_percentage_needs_a_share_not_any_figure() -> None:
