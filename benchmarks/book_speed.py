@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -48,22 +47,29 @@ SAMPLE = 300  # texts the raw engine encodes to measure its rate
 
 
 def mhqa(args: list[str], env: dict[str, str] | None = None, drop: tuple[str, ...] = ()) -> tuple[float, str, int]:
-    """(wall seconds, stdout, peak RSS in MiB) of one `mhqa` subprocess (`env` added, `drop` removed)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    out = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={k: v for k, v in {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}.items() if k not in drop},
-        check=False,
-    )
-    seconds = time.perf_counter() - start
-    if out.returncode not in (0, 3):
-        raise RuntimeError(f"mhqa {' '.join(args)} failed:\n{out.stderr[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, out.stdout, round(max(peak, before) / 1024)
+    """(wall seconds, stdout, peak RSS in MiB) of one `mhqa` subprocess (`env` added, `drop` removed).
+
+    The peak is this child's own (`os.wait4`): `RUSAGE_CHILDREN` keeps the largest of every child so far.
+    """
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "assistant.cli", *args],
+            cwd=ROOT,
+            stdout=stdout,
+            stderr=stderr,
+            text=True,
+            env={k: v for k, v in {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}.items() if k not in drop},
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - start
+        stdout.seek(0)
+        stderr.seek(0)
+        out, err = stdout.read(), stderr.read()
+    if proc.returncode not in (0, 3):
+        raise RuntimeError(f"mhqa {' '.join(args)} failed:\n{err[-2000:]}")
+    return seconds, out, round(usage.ru_maxrss / 1024)
 
 
 def index(corpus: Path, index_dir: Path, engine: str = "auto") -> dict[str, Any]:
