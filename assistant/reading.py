@@ -277,6 +277,9 @@ class Asked:
     type_word: str = ""  # the noun naming the answer type ("city", "date"), for a refusal's reason
     count_word: str = ""  # a French or Spanish counted noun the bilingual list lacks ("réfugiés")
     percent: bool = False  # "what percentage ...": a share, not any figure, answers
+    # what a dose is of ("the dose of ibuprofen"): the sentence or its context must name it, as the focus,
+    # but it does not rank sentences (a dosing table's row names its drug in the line before)
+    dosed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,7 +355,27 @@ def focus_words(question: str) -> list[str]:
     ):
         return []  # "What comes after ...", "What approach to care does ...": not read as a noun phrase
     kept = [t for t in phrase if t not in _TYPE_NOUNS and t not in _MODIFIERS]
-    return kept if kept[-1:] and kept[-1] not in _OF else kept[:-1]
+    return _with_dosed(kept, phrase, rest[end:]) or (kept if kept[-1:] and kept[-1] not in _OF else kept[:-1])
+
+
+# A dose is a dose of something: "the maximum daily dose of ibuprofen" is not answered by paracetamol's.
+_DOSES = frozenset(_split("dose doses dosage dosages dosis"))
+
+
+def _with_dosed(kept: list[str], phrase: Sequence[str], rest: Sequence[str]) -> list[str]:
+    """The focus `kept` with what a dose is of, when `phrase` ends in a dose noun and `rest` (the words
+    after it) goes on "of ...": that noun phrase's last word ("dose of injectable artesunate for ..." ->
+    dose of artesunate); [] otherwise."""
+    if not phrase or phrase[-1] not in _DOSES or not rest or rest[0] not in _OF:
+        return []
+    named: list[str] = []
+    for t in rest[1:]:
+        if t in _DETERMINERS and not named:
+            continue
+        if t in _AUX or t in _PREPOSITIONS or t in _OF or t in _DETERMINERS or len(named) == 3:
+            break
+        named.append(t)
+    return [*kept, phrase[-1], rest[0], named[-1]] if named else []
 
 
 def _wh_start(tokens: Sequence[str]) -> int | None:
@@ -406,6 +429,21 @@ def _english_focus(word: str) -> tuple[str, ...] | None:
     return _FOREIGN_FOCUS.get(word)
 
 
+def _focus_stems(word: str, english: bool) -> list[str]:
+    """The English stems a focus word stands for (a French or Spanish word through the bilingual list)."""
+    if english:
+        return [s for s in stems(words(word)) if len(s) > 1]
+    return list(_english_focus(word) or ())
+
+
+def _split_dosed(phrase: Sequence[str]) -> tuple[Sequence[str], Sequence[str]]:
+    """The focus phrase before "dose of ..." and the words after it (what the dose is of)."""
+    for i, t in enumerate(phrase[:-1]):
+        if t in _DOSES and phrase[i + 1] in _OF:
+            return phrase[: i + 1], phrase[i + 2 :]
+    return phrase, ()
+
+
 def analyse(question: str) -> Asked:
     """Answer type and focus of `question`."""
     kind = answer_type(question)
@@ -424,16 +462,15 @@ def analyse(question: str) -> Asked:
     if kind == "list":
         phrase = [t for t in phrase if not _NUMBER.fullmatch(t)]
     focus: list[str] = []
-    for word in (w for w in phrase if w not in _OF):
-        if english:
-            focus += [s for s in stems(words(word)) if len(s) > 1]
-        else:
-            focus += list(_english_focus(word) or ())
+    asked_words, dosed_words = _split_dosed(phrase)
+    for word in (w for w in asked_words if w not in _OF and w not in _TYPE_NOUNS):
+        focus += _focus_stems(word, english)
     tokens = _tokens(question)
     type_word = next((t for t in tokens if _TYPE_NOUNS.get(t) == kind and kind != "other"), "")
     return Asked(
         answer_type=kind,
         focus=tuple(dict.fromkeys(focus)),
+        dosed=tuple(s for w in dosed_words for s in _focus_stems(w, english)),
         focus_text=" ".join(phrase),
         count_noun=count_noun,
         english=english,
@@ -608,7 +645,8 @@ def judge(asked: Asked, sentence: str, context: str, vocabulary: frozenset[str])
     """
     # a list is stated where its noun is ("priorities include A, B and C"), not beside it
     around = sentence if asked.answer_type == "list" else f"{sentence} {context}"
-    focus_ok = has_focus(asked, stems(words(around)))
+    around_stems = set(stems(words(around)))
+    focus_ok = has_focus(asked, around_stems) and set(asked.dosed) <= around_stems
     type_ok = states_type(asked, sentence, vocabulary)
     if not focus_ok:
         return Verdict(False, type_ok, False, f"none mentions the {asked.focus_text}")

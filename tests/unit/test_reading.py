@@ -83,6 +83,9 @@ def test_the_first_wh_word_gives_the_answer_type_in_english_french_and_spanish(q
         ("On which themes did members start drafting advice?", []),
         ("At what scale are good practices highlighted?", []),
         ("Qui est le vice-président du groupe ?", ["vice-président"]),
+        # a dose is a dose of something: the medicine is part of what is asked
+        ("What is the maximum daily dose of ibuprofen for adults?", ["maximum", "daily", "dose", "of", "ibuprofen"]),
+        ("What dose of injectable artesunate is given for severe malaria?", ["dose", "of", "artesunate"]),
     ],
 )
 def test_the_focus_is_the_noun_phrase_the_wh_word_governs(question: str, focus: list[str]) -> None:
@@ -93,6 +96,12 @@ def test_foreign_focus_words_are_read_as_english_stems_and_unknown_ones_are_not_
     assert analyse("Qui est le vice-président du groupe ?").focus == ("vice",)
     assert analyse("Quelle est la durée du mandat des membres ?").focus == ("term",)
     assert analyse("¿Cuál es el lema del grupo?").focus == ()  # "lema" is not in the list
+
+
+def test_a_dose_noun_names_the_medicine_and_is_not_itself_a_focus_word() -> None:
+    asked = analyse("What single dose of tafenoquine should a child weighing 15 kg receive?")
+    assert asked.focus == ("singl",) and asked.dosed == ("tafenoquin",)
+    assert asked.focus_text == "single dose of tafenoquine"
 
 
 def test_how_many_counts_the_noun_before_the_verb() -> None:
