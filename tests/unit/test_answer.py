@@ -20,6 +20,7 @@ from assistant.refusal import (
     REFUSAL_MODELS,
     RefusalFeatures,
     background_cosine,
+    closer_to_background,
     load_background,
     meaning_unknown,
     names_in,
@@ -460,3 +461,30 @@ def test_a_question_about_words_no_document_contains_is_ruled_out_when_they_carr
     assert meaning_unknown(question, known, None, 0.9) == ""  # no embedder: no check
     assert meaning_unknown("Which group will the panel speakers represent?", known, embedder, 0.935) == ""
     assert meaning_unknown("Quelle est la différence entre un mutex et un sémaphore ?", known, embedder, 0.99) == ""
+
+
+def test_a_question_closer_to_the_background_than_to_every_passage_is_off_the_documents_subjects() -> None:
+    hit = make_hit(make_chunk(TAG, 0, len(TAG.text)), (0.3, 0.8, 0.1, 0.2))
+    assert "unrelated subjects" in closer_to_background([hit], 0.82, 0.01)
+    assert closer_to_background([hit], 0.805, 0.01) == ""  # within the margin
+    assert closer_to_background([hit], 0.82, None) == ""  # no margin for this model: no check
+    assert closer_to_background([hit], None, 0.01) == ""  # no background measured
+    assert closer_to_background([], 0.82, 0.01) == ""  # no passage: the refusal rule refuses already
+
+
+DOSES = make_document(
+    "arbo",
+    [
+        "Maximum daily dose of paracetamol for adults: 4 g. Fluids are given by mouth where possible. Patients "
+        "rest at home. NSAIDs such as ibuprofen should be avoided in dengue."
+    ],
+    title="Arboviral guideline",
+)
+
+
+def test_a_dose_question_is_answered_only_by_a_sentence_on_the_same_medicine() -> None:
+    hit = make_hit(make_chunk(DOSES, 0, len(DOSES.text)), (0.8, 0.3, 0.2, 0.6))
+    paracetamol = extractive_answer("What is the maximum daily dose of paracetamol for adults?", [hit])
+    assert not paracetamol.refused and paracetamol.citations[0].quote.startswith("Maximum daily dose of paracetamol")
+    ibuprofen = extractive_answer("What is the maximum daily dose of ibuprofen for adults?", [hit])
+    assert ibuprofen.refused and "maximum daily dose of ibuprofen" in ibuprofen.reason, ibuprofen.reason
