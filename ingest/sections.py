@@ -49,9 +49,18 @@ def is_contents(text: str, heading: str) -> bool:
     return len(_LEADER_ENTRY.findall(text)) >= 2 or (entries >= 4 and entries * 12 >= len(text.split()))
 
 
+# A chunk this short that holds a reference mark is one entry, or the tail of one, that the chunker split
+# off a reference list ("91. European Medicines Agency (EMA). Sovaldi. … (https://…)", "J Patient Saf.
+# 2010;31(1):12-20."): body text this short rarely carries a link or a citation.
+_ENTRY_CHARS = 400
+
+
 def is_reference_list(text: str, heading: str) -> bool:
-    """A reference list: under a "References" heading, or paragraphs that mostly read as references."""
+    """A reference list: under a "References" heading, paragraphs that mostly read as references, or one
+    short entry."""
     if _REFERENCES_HEADING.match(heading.strip()):
+        return True
+    if len(text) < _ENTRY_CHARS and _REFERENCE_MARK.search(text):
         return True
     paragraphs = [p for p in text.split("\n") if p.strip()]
     marked = sum(1 for p in paragraphs if _REFERENCE_MARK.search(p) and (_NUMBERED_ENTRY.match(p) or len(p) < 400))

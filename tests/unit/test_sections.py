@@ -41,6 +41,13 @@ def test_reference_entries_are_a_reference_list_and_body_text_is_not() -> None:
     assert not is_reference_list(BODY, "Tafenoquine")
 
 
+def test_one_short_entry_split_off_a_reference_list_is_a_reference_list() -> None:
+    entry = "91. European Medicines Agency (EMA). Sovaldi. Summary of product characteristics. 2022 (https://www.ema.europa.eu)."
+    assert is_reference_list(entry, "How to navigate this guideline")
+    assert is_reference_list("Hosp Epidemiol. 2010;31(1):12-20.", "")  # the tail of an entry
+    assert not is_reference_list("20. Patients weighing more than 35 kg receive a single 300 mg dose.", "")
+
+
 def test_the_imprint_page_needs_two_of_its_marks() -> None:
     assert is_imprint(IMPRINT)
     assert not is_imprint("© Promise Tangeman-Wurzell. Some rights reserved CC BY 2.0. Dogs were vaccinated.")
