@@ -301,6 +301,12 @@ def names_in(question: str) -> list[str]:
     return names
 
 
+def acronyms_in(question: str) -> list[str]:
+    """Acronyms in a question ("COVID-19", "WHO's" -> "WHO"): words whose first two letters are capitals."""
+    found = (_POSSESSIVE.sub("", m.group()) for m in _WORD_AT.finditer(question))
+    return [w for w in found if len(w) > 1 and w[0].isupper() and w[1].isupper()]
+
+
 # How close (cosine) a question stays to itself with the words the index never contains taken out, below
 # which those words carry what it asks about ("a mutex and a semaphore"), per embedding model (None: no
 # check). Measured by `evaluation/fit_refusal.py`-style rows over the tuning sets in the mixed index
@@ -388,8 +394,9 @@ def ruled_out(question: str, hits: Sequence[Hit], knows: Callable[[str], bool] |
         if unknown:
             return f"The indexed documents never mention {', '.join(unknown)}."
         # a larger index knows more names ("Cup", "Convention" in a reference list), but the passages that
-        # answer a question about a name mention it: none of those found does
-        unfound = unmentioned(named, hits)
+        # answer a question about a name mention it: none of those found does. An acronym counts when the
+        # index holds it (one it never holds may be spelled out: "NGOs", "non-governmental organizations")
+        unfound = unmentioned([*named, *(a for a in acronyms_in(question) if knows(a))], hits)
         if unfound:
             return f"No passage found mentions {', '.join(unfound)}."
     if _MONEY_QUESTION.search(question) and not any(_AMOUNT.search(h.chunk.text) for h in hits[:TOP_HITS]):

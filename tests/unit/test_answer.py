@@ -19,6 +19,7 @@ from assistant.pipeline import answer_question, read_batch, shown_hits
 from assistant.refusal import (
     REFUSAL_MODELS,
     RefusalFeatures,
+    acronyms_in,
     background_cosine,
     closer_to_background,
     load_background,
@@ -430,6 +431,17 @@ def test_a_name_the_documents_never_mention_rules_the_question_out() -> None:
     assert ruled_out("What did Munir Merali say in Geneva?", [hit], lambda w: True) == ""
     # a French question's names are French: never checked against English documents
     assert ruled_out("Combien de réfugiés vivent en Allemagne ?", [hit], lambda w: False) == ""
+
+
+def test_an_acronym_the_index_holds_must_be_in_a_passage_found_and_one_it_never_holds_need_not() -> None:
+    hit = make_hit(make_chunk(TAG, 0, len(TAG.text)), (0.3, 0.8, 0.1, 0.2))
+    assert acronyms_in("Which respirator should nurses wear for COVID-19 in WHO's wards?") == ["COVID-19", "WHO"]
+    holds_covid = {"covid-19", "respirator", "nurses", "wear"}
+    assert ruled_out(
+        "Which respirator should nurses wear for COVID-19?", [hit], lambda w: w.lower() in holds_covid
+    ) == ("No passage found mentions COVID-19.")
+    # an acronym no document holds may be spelled out in the passages ("non-governmental organizations")
+    assert ruled_out("What do NGOs share at the meeting?", [hit], lambda w: w.lower() != "ngos") == ""
 
 
 def test_a_money_question_needs_a_passage_that_states_an_amount() -> None:
