@@ -355,6 +355,8 @@ def focus_words(question: str) -> list[str]:
     ):
         return []  # "What comes after ...", "What approach to care does ...": not read as a noun phrase
     kept = [t for t in phrase if t not in _TYPE_NOUNS and t not in _MODIFIERS]
+    while kept[:1] and kept[0] in _OF:  # "sort of advice" without its type noun is "advice", not "of advice"
+        kept = kept[1:]
     return _with_dosed(kept, phrase, rest[end:]) or (kept if kept[-1:] and kept[-1] not in _OF else kept[:-1])
 
 

@@ -83,6 +83,9 @@ def test_the_first_wh_word_gives_the_answer_type_in_english_french_and_spanish(q
         ("On which themes did members start drafting advice?", []),
         ("At what scale are good practices highlighted?", []),
         ("Qui est le vice-président du groupe ?", ["vice-président"]),
+        # "sort of" names the kind of answer: what is asked is the noun after it, without its "of"
+        ("What sort of advice did the chair say matters now?", ["advice"]),
+        ("Quelle est la durée du mandat des membres ?", ["mandat"]),
         # a dose is a dose of something: the medicine is part of what is asked
         ("What is the maximum daily dose of ibuprofen for adults?", ["maximum", "daily", "dose", "of", "ibuprofen"]),
         ("What dose of injectable artesunate is given for severe malaria?", ["dose", "of", "artesunate"]),
