@@ -67,8 +67,16 @@ def is_reference_list(text: str, heading: str) -> bool:
     return bool(paragraphs) and marked * 2 > len(paragraphs) and len(_REFERENCE_MARK.findall(text)) >= 2
 
 
+# A back cover or contact page: a few words and an address to write to ("Email: GMPinfo@who.int", "Tel.: +41").
+_CONTACT_MARK = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\bTel\.?:|\bE-?mail:", re.I)
+_CONTACT_PAGE_WORDS = 40
+
+
 def is_imprint(page_text: str) -> bool:
-    """The imprint page: at least two of ISBN, cataloguing data, suggested citation, rights, disclaimers."""
+    """The imprint page: at least two of ISBN, cataloguing data, suggested citation, rights, disclaimers;
+    or a contact page (under _CONTACT_PAGE_WORDS words with an e-mail address or a phone number)."""
+    if len(page_text.split()) < _CONTACT_PAGE_WORDS and _CONTACT_MARK.search(page_text):
+        return True
     return sum(1 for mark in _IMPRINT_MARKS if mark.search(page_text)) >= 2
 
 

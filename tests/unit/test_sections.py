@@ -53,6 +53,17 @@ def test_the_imprint_page_needs_two_of_its_marks() -> None:
     assert not is_imprint("© Promise Tangeman-Wurzell. Some rights reserved CC BY 2.0. Dogs were vaccinated.")
 
 
+def test_a_back_cover_with_a_contact_address_is_imprint_and_a_page_of_text_with_one_is_not() -> None:
+    assert is_imprint(
+        "For further information please contact: World Health Organization 20 Avenue Appia 1211 Geneva 27 "
+        "Switzerland Email: GMPinfo@who.int"
+    )
+    assert is_imprint("World Health Organization 20 Avenue Appia CH-1211 Geneva 27 Switzerland Tel.: +41 22 791 5060")
+    body = "Countries report each case to the national focal point. " * 8 + "Write to focal@who.int for the form."
+    assert not is_imprint(body)
+    assert not is_imprint("1211 Geneva 27 Switzerland")  # an address alone is not enough: no way to reach anyone
+
+
 def test_dot_leaders_collapse_to_one_ellipsis() -> None:
     assert collapse_leaders("About rabies data . . . . . . . . 3") == "About rabies data … 3"
     assert collapse_leaders("Acknowledgments ................ vi") == "Acknowledgments … vi"
