@@ -354,10 +354,16 @@ def focus_words(question: str) -> list[str]:
         and phrase[-1] not in _TYPE_NOUNS
     ):
         return []  # "What comes after ...", "What approach to care does ...": not read as a noun phrase
-    kept = [t for t in phrase if t not in _TYPE_NOUNS and t not in _MODIFIERS]
-    while kept[:1] and kept[0] in _OF:  # "sort of advice" without its type noun is "advice", not "of advice"
+    kept = _without_loose_of([t for t in phrase if t not in _TYPE_NOUNS and t not in _MODIFIERS])
+    return _with_dosed(kept, phrase, rest[end:]) or kept
+
+
+def _without_loose_of(kept: list[str]) -> list[str]:
+    """The focus words without an "of" that the type noun or modifier taken out leaves at either end
+    ("sort of advice" is "advice", not "of advice")."""
+    while kept[:1] and kept[0] in _OF:
         kept = kept[1:]
-    return _with_dosed(kept, phrase, rest[end:]) or (kept if kept[-1:] and kept[-1] not in _OF else kept[:-1])
+    return kept[:-1] if kept[-1:] and kept[-1] in _OF else kept
 
 
 # A dose is a dose of something: "the maximum daily dose of ibuprofen" is not answered by paracetamol's.
