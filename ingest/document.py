@@ -94,8 +94,9 @@ class Chunk:
     # (short, long) forms of the acronyms the document defines that this chunk uses ("TAG", "Technical
     # Advisory Group"): `search_text` spells them out. Empty in chunks from before chunker version 4.
     acronyms: tuple[tuple[str, str], ...] = field(default=())
-    # the part of the book: "body", or "contents", "imprint", "references", "index" (ingest/sections.py),
-    # which search leaves out unless asked and answers never quote. "body" before chunker version 6.
+    # the part of the book: "body", or "contents", "imprint", "contributors", "references", "index"
+    # (ingest/sections.py), which search leaves out unless asked and answers never quote. "body" before
+    # chunker version 6.
     section: str = "body"
     # a table chunk's caption and column headers, verbatim, when `text` (its rows) does not start with
     # them: repeated in what is embedded and searched (`passage_text`) so that a row is found by the

@@ -1,4 +1,5 @@
-"""Parts of a book that are not its body: contents lists, imprint pages, reference lists and indexes.
+"""Parts of a book that are not its body: contents lists, imprint pages, contributor lists, reference
+lists and indexes.
 
 Each chunk is labelled with the part it lies in (`Chunk.section`). Search leaves the other parts out
 unless asked for them by name, and an answer never quotes them: a contents line ("2.1 Dengue … 6")
@@ -16,9 +17,10 @@ from ingest.document import Chunk, Document
 BODY = "body"
 CONTENTS = "contents"  # table of contents, lists of tables, figures and boxes
 IMPRINT = "imprint"  # copyright, licence, cataloguing and disclaimer page
+CONTRIBUTORS = "contributors"  # acknowledgements, guideline-group and reviewer lists: names and affiliations
 REFERENCES = "references"
 INDEX = "index"
-SECTIONS: tuple[str, ...] = (BODY, CONTENTS, IMPRINT, REFERENCES, INDEX)
+SECTIONS: tuple[str, ...] = (BODY, CONTENTS, IMPRINT, CONTRIBUTORS, REFERENCES, INDEX)
 
 _CONTENTS_HEADING = re.compile(r"^(table of )?contents\b|^list of (tables|figures|boxes|annexes)\b", re.I)
 _REFERENCES_HEADING = re.compile(r"^(references|bibliography|works cited)\d*$", re.I)
@@ -80,6 +82,25 @@ def is_imprint(page_text: str) -> bool:
     return sum(1 for mark in _IMPRINT_MARKS if mark.search(page_text)) >= 2
 
 
+# A person named with an affiliation in parentheses: "Ariel Izcovich (GRADE", "Dr Lien Bruggeman (Ministry".
+_AFFILIATED_NAME = re.compile(
+    r"\b(?:Dr |Professor |Prof\. )?[A-Z][a-zà-ÿ'’-]+(?: [A-Z]\.)*"  # a first name, initials
+    r"(?: (?:de |da |van |von |del )?[A-Z][\w'’-]+){1,3} \((?=[A-Z])"  # family names, "(" and an affiliation
+)
+# A list of contributors names one person with an affiliation every few words; body text that names its
+# authorities ("The chair of the group was M. Lindsay Grayson (Austin Health …)") rarely names four. Set on
+# the four shared WHO PDFs (../shared/corpora/who), where group and reviewer lists name 5-13 per 100 words
+# and body text at most 2.
+_MIN_AFFILIATED_NAMES = 4
+_AFFILIATED_NAMES_PER_100_WORDS = 4.0
+
+
+def is_contributor_list(text: str) -> bool:
+    """Acknowledgements, guideline-group or reviewer lists: mostly people named with their affiliations."""
+    named = len(_AFFILIATED_NAME.findall(text))
+    return named >= _MIN_AFFILIATED_NAMES and named * 100 >= _AFFILIATED_NAMES_PER_100_WORDS * len(text.split())
+
+
 def section_of(chunk: Chunk, page_text: str) -> str:
     """The part of the book `chunk` lies in; `page_text` is the cleaned text of its first page."""
     if is_imprint(page_text):
@@ -90,6 +111,8 @@ def section_of(chunk: Chunk, page_text: str) -> str:
         return CONTENTS
     if is_reference_list(chunk.text, chunk.heading):
         return REFERENCES
+    if is_contributor_list(chunk.text):
+        return CONTRIBUTORS
     return BODY
 
 

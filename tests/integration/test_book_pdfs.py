@@ -16,7 +16,7 @@ import pytest
 from evaluation.evaluate import evidence_labels, load_questions
 from ingest.document import Chunk
 from ingest.pipeline import ingest_paths
-from ingest.sections import BODY, IMPRINT
+from ingest.sections import BODY, CONTRIBUTORS, IMPRINT
 
 ROOT = Path(__file__).resolve().parents[2]
 WHO = ROOT.parent / "shared" / "corpora" / "who"
@@ -90,6 +90,17 @@ def test_contents_imprint_and_references_are_labelled(ingested: Any) -> None:
     for doc in ingested.documents:
         sections = {c.section for c in ingested.chunks if c.doc_id == doc.doc_id}
         assert {"contents", "imprint", "references", BODY} <= sections, doc.doc_id
+
+
+def test_every_guideline_has_its_contributor_lists_labelled_and_they_are_a_few_pages_not_the_body(
+    ingested: Any,
+) -> None:
+    for doc in ingested.documents:
+        chunks = [c for c in ingested.chunks if c.doc_id == doc.doc_id]
+        listed = [c for c in chunks if c.section == CONTRIBUTORS]
+        assert listed, doc.doc_id  # each names its drafters, group members or reviewers with affiliations
+        assert len(listed) * 20 <= len(chunks), (doc.doc_id, [c.text[:60] for c in listed])
+        assert {c.page_start for c in listed} <= {p.number for p in doc.pages[: len(doc.pages) // 4]}, doc.doc_id
 
 
 def test_the_evidence_of_every_labelled_question_is_body_text_on_its_printed_page(ingested: Any) -> None:

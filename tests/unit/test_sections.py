@@ -1,10 +1,10 @@
-"""Parts of a book recognised on each chunk: contents, imprint, references; body text otherwise."""
+"""Parts of a book recognised on each chunk: contents, imprint, contributors, references; body text otherwise."""
 
 from __future__ import annotations
 
 from ingest.clean import clean_pages
 from ingest.furniture import collapse_leaders, strip_running_titles
-from ingest.sections import is_contents, is_imprint, is_reference_list
+from ingest.sections import is_contents, is_contributor_list, is_imprint, is_reference_list
 
 CONTENTS_LINES = "1 Executive summary … 1 2 Introduction … 3 2.1 Background … 3 2.2 Dengue … 6"
 UNDOTTED_CONTENTS = (
@@ -62,6 +62,24 @@ def test_a_back_cover_with_a_contact_address_is_imprint_and_a_page_of_text_with_
     body = "Countries report each case to the national focal point. " * 8 + "Write to focal@who.int for the form."
     assert not is_imprint(body)
     assert not is_imprint("1211 Geneva 27 Switzerland")  # an address alone is not enough: no way to reach anyone
+
+
+def test_a_list_of_people_with_affiliations_is_a_contributor_list_and_a_sentence_naming_two_is_not() -> None:
+    group = (
+        "The following experts served on the Guideline Development Group: Ariel Izcovich (GRADE Cono Sur); "
+        "Claudia Mello (Instituto de Infectologia, Brazil); Tajeldin Mohammedein Abdallah (University of "
+        "Kassala, Sudan); Liya Wassie (Armauer Hansen Research Institute, Ethiopia); Dr Lien Bruggeman "
+        "(Ministry of Health, Belgium)."
+    )
+    assert is_contributor_list(group)
+    chair = (
+        "The chair of the Guidelines Development Group was M. Lindsay Grayson (Austin Health, Australia) and "
+        "the methodologist was Nancy Santesso (McMaster University, Canada)."
+    )
+    assert not is_contributor_list(chair)
+    assert not is_contributor_list(BODY)
+    # four names spread over a long page of prose are not a list
+    assert not is_contributor_list(group + " " + BODY * 8)
 
 
 def test_dot_leaders_collapse_to_one_ellipsis() -> None:
