@@ -22,9 +22,10 @@ from assistant.followup import resolve_query
 from assistant.llm import build_messages, check_generated, complete, stream_completion
 from assistant.refusal import (
     BACKGROUND_MARGIN,
+    TRANSLATED_BACKGROUND_MARGIN,
     UNKNOWN_MEANING_FLOOR,
     RefusalModel,
-    background_cosine,
+    background_cosines,
     closer_to_background,
     index_baseline,
     meaning_unknown,
@@ -34,6 +35,7 @@ from assistant.refusal import (
     stored_background,
 )
 from assistant.settings import Settings, load_settings, query_limits
+from assistant.text import is_english
 from index.hit import Hit
 from index.retriever import Retriever
 from index.search import read_query_rows
@@ -124,13 +126,17 @@ def retrieve_or_refuse(
     hits = tuple(retrieve(searcher, query, k=k, doc_ids=doc_ids))
     refused = None
     embedder = searcher.embedder  # already loaded by the search above
-    background = None if embedder is None else background_cosine(embedder, query, stored_background(searcher))
-    if should_refuse(query, hits, refusal_model_of(searcher), background, generic, index_baseline(searcher)):
+    background = None if embedder is None else background_cosines(embedder, query, stored_background(searcher))
+    english = None if background is None else background.english
+    translated = None if background is None or is_english(query) else background.translated
+    model = searcher.model or ""
+    if should_refuse(query, hits, refusal_model_of(searcher), english, generic, index_baseline(searcher)):
         refused = refusal(question, hits[:k])
     elif reason := (
         ruled_out(query, hits, searcher.knows)
-        or meaning_unknown(query, searcher.knows, embedder, UNKNOWN_MEANING_FLOOR.get(searcher.model or ""), generic)
-        or closer_to_background(hits, background, BACKGROUND_MARGIN.get(searcher.model or ""))
+        or meaning_unknown(query, searcher.knows, embedder, UNKNOWN_MEANING_FLOOR.get(model), generic)
+        or closer_to_background(hits, english, BACKGROUND_MARGIN.get(model))
+        or closer_to_background(hits, translated, TRANSLATED_BACKGROUND_MARGIN.get(model))
     ):
         refused = refusal(question, hits[:k], notice=reason)
     return Retrieval(question=question, query=query, hits=hits, refusal=refused, generic=generic)

