@@ -28,6 +28,7 @@ from assistant.text import (
     words,
 )
 from index.hit import Hit
+from ingest.sections import is_reference_entry
 
 REFUSAL_TEXT = "The indexed documents do not answer this."
 
@@ -81,7 +82,7 @@ def candidate_sentences(question: str, hits: Sequence[Hit], generic: Collection[
         for i, (s, e) in enumerate(spans):
             start, end = trim_span(hit.chunk.text, s, quote_end(hit.chunk.text, spans, i))
             text = hit.chunk.text[start:end]
-            if len(text.split()) < MIN_WORDS:
+            if len(text.split()) < MIN_WORDS or is_reference_entry(text):  # an entry cut off its reference list
                 continue
             if scores:
                 cosine: float | None = scores[i]

@@ -21,8 +21,8 @@ from ingest.sentences import count_word_pieces, split_sentences
 # Bump whenever chunking or cleaning output changes: the index stores it and rebuilds on a mismatch.
 # 7: tables chunked by whole rows, caption and headers as context; 8: headed by caption; 9: a short chunk
 # with a reference mark is labelled a reference; 10: a contact page (back cover) is imprint; 11: contributor
-# lists are labelled
-CHUNKER_VERSION = "11"
+# lists are labelled; 12: a short chunk that opens with a numbered author list is a reference
+CHUNKER_VERSION = "12"
 MAX_WORD_PIECES = 200
 # A chunk of pathological text (few spaces, long runs) is also cut by characters.
 MAX_CHARS = 2000

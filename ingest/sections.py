@@ -34,6 +34,12 @@ _REFERENCE_MARK = re.compile(
     r"https?://|\bdoi\b|\bet al\.|\b(?:19|20)\d{2};\s?\d|Geneva: World Health Organization;|\[website\]", re.I
 )
 _NUMBERED_ENTRY = re.compile(r"^\d{1,3}\.\s")
+# The opening of a reference entry: authors in Vancouver style, family name then initials, after the
+# entry's number ("291. Kralovic SM, Evans ME") or, when the sentence splitter took the number apart,
+# three of them ("Kralovic SM, Evans ME, Simbartl LA"). It carries no reference mark when the chunker or
+# the sentence splitter cut the entry before its year, journal or link.
+_AUTHOR = r"[A-Z][\w'’-]+(?:[ -][A-Z][\w'’-]+)* [A-Z]{1,3}(?:,\s|\.(?:\s|$)|$|\s+et al\b)"
+_AUTHOR_LIST = re.compile(rf"^(?:\d{{1,3}}\.\s+(?:{_AUTHOR}){{2,}}|(?:{_AUTHOR}){{3,}})")
 _IMPRINT_MARKS = (
     re.compile(r"\bISBN\b"),
     re.compile(r"Cataloguing-in-Publication|CIP data", re.I),
@@ -57,12 +63,17 @@ def is_contents(text: str, heading: str) -> bool:
 _ENTRY_CHARS = 400
 
 
+def is_reference_entry(text: str) -> bool:
+    """`text` opens like a numbered reference entry: "2. Brito M, Rufatto R, Murta F, …"."""
+    return bool(_AUTHOR_LIST.match(text.strip()))
+
+
 def is_reference_list(text: str, heading: str) -> bool:
     """A reference list: under a "References" heading, paragraphs that mostly read as references, or one
     short entry."""
     if _REFERENCES_HEADING.match(heading.strip()):
         return True
-    if len(text) < _ENTRY_CHARS and _REFERENCE_MARK.search(text):
+    if len(text) < _ENTRY_CHARS and (_REFERENCE_MARK.search(text) or is_reference_entry(text)):
         return True
     paragraphs = [p for p in text.split("\n") if p.strip()]
     marked = sum(1 for p in paragraphs if _REFERENCE_MARK.search(p) and (_NUMBERED_ENTRY.match(p) or len(p) < 400))

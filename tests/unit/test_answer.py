@@ -90,6 +90,15 @@ def test_selected_sentences_are_deduplicated_and_in_document_order() -> None:
     assert quotes == ["Alpha beta gamma delta one.", "Zeta eta theta iota two."]
 
 
+def test_a_reference_entry_cut_off_its_list_is_never_a_candidate_sentence() -> None:
+    # off-domain questions were "answered" with such an entry: its names match nothing yet embed close to all
+    entry = "291. Kralovic SM, Evans ME, Simbartl LA, Ambrose M, Jain R, Roselle GA."
+    doc = make_document("d", [f"{entry}\n\nStaff wash their hands at every shift."])
+    hit = make_hit(make_chunk(doc, 0, len(doc.text)), (0.5, 0.95, 0.60))  # "291." is a sentence of its own
+    quotes = [c.quote for c in candidate_sentences("Who washes hands?", [hit])]
+    assert quotes == ["Staff wash their hands at every shift."]
+
+
 def test_an_answer_starts_with_the_sentence_that_answers_and_adds_no_topical_sentence() -> None:
     # the answer once listed the close runners-up in document order; the reader keeps what answers
     doc = make_document("d", ["Alpha beta gamma delta one. Alpha beta gamma delta one. Zeta eta theta iota two."])

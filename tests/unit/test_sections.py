@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ingest.clean import clean_pages
 from ingest.furniture import collapse_leaders, strip_running_titles
-from ingest.sections import is_contents, is_contributor_list, is_imprint, is_reference_list
+from ingest.sections import is_contents, is_contributor_list, is_imprint, is_reference_entry, is_reference_list
 
 CONTENTS_LINES = "1 Executive summary … 1 2 Introduction … 3 2.1 Background … 3 2.2 Dengue … 6"
 UNDOTTED_CONTENTS = (
@@ -46,6 +46,15 @@ def test_one_short_entry_split_off_a_reference_list_is_a_reference_list() -> Non
     assert is_reference_list(entry, "How to navigate this guideline")
     assert is_reference_list("Hosp Epidemiol. 2010;31(1):12-20.", "")  # the tail of an entry
     assert not is_reference_list("20. Patients weighing more than 35 kg receive a single 300 mg dose.", "")
+
+
+def test_an_entry_cut_before_its_year_and_journal_is_known_by_its_numbered_author_list() -> None:
+    assert is_reference_list("291. Kralovic SM, Evans ME, Simbartl LA, Ambrose M, Jain R, Roselle GA. Zeroing in", "")
+    assert is_reference_list("308. McGuckin M, Waterman R, Govednik J.", "")
+    assert is_reference_entry("2. Brito M, Rufatto R, Murta F, Sampaio V, Balieiro P, Baia-Silva D et al. Operational")
+    assert not is_reference_entry("3. The TAG, WHO and UN agencies met in Geneva.")
+    assert is_reference_entry("Kralovic SM, Evans ME, Simbartl LA, Ambrose M.")  # its number split off
+    assert not is_reference_entry("Kralovic SM, Evans ME and colleagues found fewer infections.")
 
 
 def test_the_imprint_page_needs_two_of_its_marks() -> None:
