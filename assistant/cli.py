@@ -43,6 +43,15 @@ def _common_options() -> argparse.ArgumentParser:
     return common
 
 
+def _add_judge_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--judge",
+        choices=["off", "openai"],
+        help="check each extractive answer with the $MHQA_OPENAI_BASE_URL endpoint and refuse the ones it "
+        "finds do not answer (default off, $MHQA_JUDGE; threshold $MHQA_JUDGE_THRESHOLD)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common_options()
     parser = argparse.ArgumentParser(
@@ -134,6 +143,7 @@ def _add_query_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         choices=["extractive", "openai"],
         help="answer mode (default extractive, $MHQA_GENERATOR); openai uses $MHQA_OPENAI_BASE_URL / _MODEL / _API_KEY",
     )
+    _add_judge_option(p)
     p.add_argument("--batch", type=Path, metavar="FILE.jsonl", help='questions, one {"id":..., "q":...} a line')
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument(
@@ -159,6 +169,7 @@ def _add_app_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     p.add_argument("--corpus", type=Path, help="corpus folder (default ./corpus, $MHQA_CORPUS_DIR)")
+    _add_judge_option(p)
     p.set_defaults(handler=_cmd_serve)
 
     p = sub.add_parser(
@@ -194,6 +205,7 @@ def _add_app_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="skip the retrieval comparison with the other packaged model (a second embedding)",
     )
+    _add_judge_option(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=_cmd_eval)
 
@@ -336,6 +348,7 @@ def _ask_server(args: argparse.Namespace, url: str) -> int:
             ("--doc", args.doc),
             ("-k", args.k != 5),
             ("--generator", args.generator),
+            ("--judge", args.judge),
             ("--format", args.format != "text"),
         )
         if given
@@ -401,6 +414,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             embedding_model=getattr(args, "embedding_model", None),
             corpus_dir=getattr(args, "corpus", None),
             generator=getattr(args, "generator", None),
+            judge=getattr(args, "judge", None),
         )
         return int(args.handler(args, settings))
     except MhqaError as exc:

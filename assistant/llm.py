@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from assistant.answer_types import Answer
@@ -69,13 +69,17 @@ def build_messages(question: str, hits: Sequence[Hit]) -> list[dict[str, str]]:
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
-def _post(settings: Settings, messages: list[dict[str, str]], *, stream: bool) -> Any:
-    """Open the HTTP response of a chat-completions request (the caller closes it)."""
+def post_chat(
+    settings: Settings, messages: list[dict[str, str]], *, stream: bool, options: Mapping[str, Any] | None = None
+) -> Any:
+    """Open the HTTP response of a chat-completions request (the caller closes it); `options` are further
+    request fields (`max_tokens`, `logprobs`)."""
     import urllib.error  # here: only the generative mode needs HTTP, and a cold `ask` should not pay for it
     import urllib.request
 
     url = settings.openai_base_url.rstrip("/") + "/chat/completions"
-    payload = {"model": settings.openai_model, "messages": messages, "temperature": 0, "stream": stream}
+    payload: dict[str, Any] = {"model": settings.openai_model, "messages": messages, "temperature": 0, "stream": stream}
+    payload.update(options or {})
     accept = "text/event-stream" if stream else "application/json"
     headers = {"Content-Type": "application/json", "Accept": accept}
     if settings.openai_api_key:
@@ -104,7 +108,7 @@ def _content(body: bytes, url: str) -> str:
 def complete(settings: Settings, messages: list[dict[str, str]]) -> str:
     """The endpoint's whole reply text (non-streaming)."""
     url = settings.openai_base_url
-    with _post(settings, messages, stream=False) as response:
+    with post_chat(settings, messages, stream=False) as response:
         try:
             body = response.read()
         except (TimeoutError, OSError) as exc:
@@ -118,7 +122,7 @@ def stream_completion(settings: Settings, messages: list[dict[str, str]]) -> Ite
     A server that ignores `stream` and answers with one JSON body is accepted too.
     """
     url = settings.openai_base_url
-    with _post(settings, messages, stream=True) as response:
+    with post_chat(settings, messages, stream=True) as response:
         if "json" in (response.headers.get("Content-Type") or ""):
             yield _content(response.read(), url)
             return

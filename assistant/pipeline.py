@@ -19,6 +19,7 @@ from assistant.answer_types import Answer, Citation
 from assistant.compose import SENTENCE_POOL, extractive_answer, kept_hits, read_hits, refusal
 from assistant.errors import AnswerError, GeneratorError
 from assistant.followup import resolve_query
+from assistant.judge import judged
 from assistant.llm import build_messages, check_generated, complete, stream_completion
 from assistant.refusal import (
     BACKGROUND_MARGIN,
@@ -171,6 +172,7 @@ def answer_question(
     `history` holds the previous questions of the conversation, oldest first: a follow-up question is
     resolved against them before retrieval. `generator="openai"` asks the configured OpenAI-compatible
     endpoint with the passages the reader kept and falls back to the extractive answer (with a notice) when it fails.
+    With `settings.judge="openai"` the same endpoint checks an extractive answer (`assistant.judge`).
     """
     limits = query_limits(settings) if settings else QueryLimits()
     retrieval = retrieve_or_refuse(
@@ -180,7 +182,7 @@ def answer_question(
         return retrieval.refusal
     if generator == "openai":
         return generate_answer(retrieval, k, settings=settings)
-    return compose_answer(retrieval, k)
+    return judged(compose_answer(retrieval, k), settings)
 
 
 def _fallback(retrieval: Retrieval, k: int, exc: GeneratorError) -> Answer:

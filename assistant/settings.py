@@ -50,6 +50,11 @@ class Settings:
     openai_model: str = "local"
     openai_api_key: str = ""
     openai_timeout_s: float = 60.0
+    # The optional answer check (assistant/judge.py): "off", or "openai" to ask the endpoint above whether
+    # each extractive answer answers its question, and refuse below this probability. The threshold was
+    # fitted on the tuning sets of eval/ (eval/README.md, "answer check"), with Qwen2.5-1.5B-Instruct.
+    judge: str = "off"
+    judge_threshold: float = 0.75
     # Library changes (upload, replace, delete, rebuild) when the app listens beyond loopback: the
     # password of the user "admin", and/or a file of users with scrypt hashes (`mhqa passwd NAME`).
     admin_password: str = ""

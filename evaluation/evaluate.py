@@ -326,12 +326,13 @@ def evaluate_answers(
     questions: Sequence[Question],
     answer_fn: Callable[..., Answer] | None = None,
     k: int = ANSWER_K,
+    settings: Settings | None = None,
 ) -> AnswerScores:
     """Ask every question (answerable and off-topic) and score the answers.
 
     With the default `answer_fn` (mhqa's own pipeline), each answerable question is also composed from
     the same passages as if the refusal check had let it through, so the report tells a wrong sentence
-    choice from a false refusal.
+    choice from a false refusal. `settings` turns on the answer check they name (`assistant.judge`).
     """
     if answer_fn is not None:
         answers = [answer_fn(searcher, q.q, history=(), k=k) for q in questions]
@@ -339,6 +340,7 @@ def evaluate_answers(
             score_answers(questions, [(a.text, a.refused) for a in answers]),
             reading=score_reading_by_language(list(zip(questions, answers, strict=True))),
         )
+    from assistant.judge import judged
     from assistant.pipeline import compose_answer, retrieve_or_refuse
 
     given: list[tuple[str, bool]] = []
@@ -346,7 +348,7 @@ def evaluate_answers(
     unrefused: dict[str, str] = {}
     for q in questions:
         retrieval = retrieve_or_refuse(searcher, q.q, k=k)
-        answer = retrieval.refusal or compose_answer(retrieval, k)
+        answer = retrieval.refusal or judged(compose_answer(retrieval, k), settings)
         given.append((answer.text, answer.refused))
         pairs.append((q, answer))
         if q.answerable:  # every refusal check off (the rule's and the reader's): the best sentence offered
@@ -400,10 +402,15 @@ def _run_eval(settings: Settings, path: Path | Sequence[Path], compare_with: str
     searcher = Searcher.open(index_dir, embedder=embedder)
     questions, left_out = answerable_here(questions, {d.doc_id for d in searcher.documents()})
     retrieval = evaluate_searcher(searcher, questions, model)
-    answers = evaluate_answers(searcher, questions)
-    by_corpus = corpus_reports(searcher, questions, model)
+    answers = evaluate_answers(searcher, questions, settings=settings)
+    by_corpus = corpus_reports(searcher, questions, model, settings)
     comparison: tuple[RetrievalScores, ...] = ()
     notes: tuple[str, ...] = left_out
+    if settings.judge != "off":
+        notes += (
+            f"answers checked by {settings.openai_model} at {settings.openai_base_url}, "
+            f"refused below p={settings.judge_threshold}",
+        )
     if compare_with is not None:
         second = other_model(model) if compare_with == "auto" else compare_with
         comparison, compared = compare_model(settings, questions, second)
@@ -615,7 +622,9 @@ def cited_evidence(citations: Sequence[Any], evidence: str) -> list[tuple[str, .
     return [tuple(c.page_labels) for c in citations if wanted in normalise_text(c.quote)]
 
 
-def corpus_reports(searcher: Any, questions: Sequence[Question], model: str) -> tuple[CorpusReport, ...]:
+def corpus_reports(
+    searcher: Any, questions: Sequence[Question], model: str, settings: Settings | None = None
+) -> tuple[CorpusReport, ...]:
     """Hybrid retrieval, answers and page checks, one report per corpus of `questions`."""
     from assistant.pipeline import answer_question
 
@@ -623,7 +632,7 @@ def corpus_reports(searcher: Any, questions: Sequence[Question], model: str) -> 
     evidence_pages: dict[str, tuple[str, ...] | None] = {}
     answers: dict[str, Any] = {}
     for q in questions:
-        answers[q.id] = answer_question(searcher, q.q, history=(), k=ANSWER_K)
+        answers[q.id] = answer_question(searcher, q.q, history=(), k=ANSWER_K, settings=settings)
         if not q.answerable:
             continue
         hits = searcher.search(q.q, k=SEARCH_K, mode="hybrid")

@@ -21,6 +21,8 @@ class Script:
     behaviour: str = "ok"  # ok | http500 | malformed | slow | cut_stream
     delay_s: float = 0.0
     chunk_size: int = 7  # characters per streamed delta
+    # The first token's alternatives ({"token", "logprob"}), sent when the request asks for `logprobs`.
+    top_logprobs: list[dict[str, Any]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -68,14 +70,15 @@ def _make_handler(script: Script) -> type[BaseHTTPRequestHandler]:
                 return self._send(200, b'{"choices": [{"mess', "application/json")
             if body.get("stream"):
                 return self._stream()
-            reply = {
-                "id": "x",
-                "object": "chat.completion",
-                "model": body.get("model"),
-                "choices": [
-                    {"index": 0, "message": {"role": "assistant", "content": script.reply}, "finish_reason": "stop"}
-                ],
+            choice: dict[str, Any] = {
+                "index": 0,
+                "message": {"role": "assistant", "content": script.reply},
+                "finish_reason": "stop",
             }
+            if body.get("logprobs") and script.top_logprobs:
+                first = script.top_logprobs[0]
+                choice["logprobs"] = {"content": [{**first, "top_logprobs": script.top_logprobs}]}
+            reply = {"id": "x", "object": "chat.completion", "model": body.get("model"), "choices": [choice]}
             return self._send(200, json.dumps(reply).encode(), "application/json")
 
         def _send(self, status: int, data: bytes, ctype: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import socket
 from dataclasses import replace
 
@@ -200,3 +201,36 @@ def test_a_question_the_reader_finds_unanswered_never_reaches_the_endpoint() -> 
     assert srv.script.requests == []
     final = out[-1]
     assert isinstance(final, Answer) and final.refused and "vice-chair" in final.reason
+
+
+def _judge_settings(url: str, threshold: float = 0.7) -> Settings:
+    return replace(settings(url), judge="openai", judge_threshold=threshold)
+
+
+def _yes(p: float) -> list[dict[str, object]]:
+    return [{"token": "yes", "logprob": math.log(p)}, {"token": "no", "logprob": math.log(1 - p)}]
+
+
+def test_the_answer_check_refuses_an_answer_the_endpoint_finds_unanswered() -> None:
+    searcher = ListSearcher(HITS)
+    with FakeLLMServer(Script(reply="no", top_logprobs=_yes(0.2))) as srv:
+        answer = answer_question(searcher, "Who chairs the group?", settings=_judge_settings(srv.base_url))
+    assert answer.refused and "p=0.20" in answer.reason
+    sent = srv.script.requests[0]["body"]
+    assert sent["max_tokens"] == 1 and sent["logprobs"] is True and sent["top_logprobs"] >= 2
+    assert "Munir Merali" in sent["messages"][-1]["content"]  # it read the composed answer
+
+
+def test_the_answer_check_keeps_an_answer_the_endpoint_finds_answered() -> None:
+    searcher = ListSearcher(HITS)
+    with FakeLLMServer(Script(reply="yes", top_logprobs=_yes(0.9))) as srv:
+        answer = answer_question(searcher, "Who chairs the group?", settings=_judge_settings(srv.base_url))
+    assert not answer.refused and "Munir Merali" in answer.text and answer.notice == ""
+
+
+def test_the_answer_check_failing_keeps_the_answer_with_a_notice() -> None:
+    searcher = ListSearcher(HITS)
+    with FakeLLMServer(Script(reply="yes")) as srv:  # no log-probabilities in the reply
+        answer = answer_question(searcher, "Who chairs the group?", settings=_judge_settings(srv.base_url, 0.71))
+    assert not answer.refused and "Munir Merali" in answer.text
+    assert "answer check unavailable" in answer.notice and "log-probabilities" in answer.notice
