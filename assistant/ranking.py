@@ -20,6 +20,7 @@ reader's small bilingual list and by cognates (the same first letters: "africain
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -47,18 +48,25 @@ def fold(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", word.lower()) if not unicodedata.combining(c))
 
 
+def cognate_key(word: str) -> str:
+    """What a word's cognates share: its first COGNATE_PREFIX letters without accents or doubled letters
+    (French and Spanish often write one where English doubles: "sesión" and "session", "comisión" and
+    "commission")."""
+    return re.sub(r"(.)\1", r"\1", fold(word))[:COGNATE_PREFIX]
+
+
 def cognate_stems(question_words: Iterable[str], passage_words: Iterable[str]) -> list[str]:
     """English stems of the passages' words that a foreign question's words are cognates of: the same
-    first COGNATE_PREFIX letters, accents aside ("africaine" -> "african", "expertos" -> "expert")."""
+    `cognate_key` ("africaine" -> "african", "expertos" -> "expert")."""
     by_prefix: dict[str, set[str]] = {}
     for w in passage_words:
         if len(w) >= COGNATE_PREFIX and w not in STOPWORDS:
-            by_prefix.setdefault(fold(w)[:COGNATE_PREFIX], set()).add(w)
+            by_prefix.setdefault(cognate_key(w), set()).add(w)
     out: dict[str, None] = {}
     for q in question_words:
         if len(q) < COGNATE_PREFIX or q in STOPWORDS:
             continue
-        for english in sorted(by_prefix.get(fold(q)[:COGNATE_PREFIX], ())):
+        for english in sorted(by_prefix.get(cognate_key(q), ())):
             out.setdefault(stems([english])[0], None)
     return list(out)
 

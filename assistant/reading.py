@@ -877,6 +877,12 @@ def beside_best(ranked: Sequence[CandidateLike]) -> list[CandidateLike]:
     ]
 
 
+NO_SHARED_WORD = (
+    "No passage found shares a word with the question, translated or as a cognate "
+    "(French and Spanish questions reach the English passages through a small bilingual list and cognates)."
+)
+
+
 def read(
     question: str,
     candidates: Sequence[CandidateLike],
@@ -888,7 +894,8 @@ def read(
 
     `question_stems` are the question's specific content stems (empty for a question in another language:
     English passages share none of its words); `margin` bounds how far below the best candidate an
-    answering sentence may score when it holds none of the question's rarest words.
+    answering sentence may score when it holds none of the question's rarest words. A French or Spanish
+    question is answered only from a chunk that holds one of its words translated or as a cognate.
     """
     if not candidates:
         return Reading((), reason="No passage was found.")
@@ -902,13 +909,20 @@ def read(
     own = [s for s in question_stems if s not in skip]
     # a French or Spanish question reaches the passages through its translated words and cognates
     # ("préside": chair, "informe": report), which mark what is asked about as an English question's do
-    terms = own if asks[0].english else [s for s in _foreign_terms(question, passage_words) if s not in skip]
+    foreign = [] if asks[0].english else _foreign_terms(question, passage_words)
+    terms = own if asks[0].english else [s for s in foreign if s not in skip]
     by_score = sorted(candidates, key=lambda c: -c.score)
     bearing: set[int] = set()
     for in_doc in bearing_documents(by_score, margin).values():
         anchors = anchor_stems(terms, in_doc)
         bearing |= {id(c) for c in in_doc if bears_on(terms, anchors, c, in_doc[0], margin)}
     related = [c for c in _neighbours_first(by_score) if id(c) in bearing]
+    if not asks[0].english:
+        # without one shared word the match is the embedding's alone, and a question on another subject
+        # embeds near table cells and form fields ("Combien de lignes compte le métro de Paris ?")
+        related = [c for c in related if set(foreign) & set(stems(words(c.hit.chunk.passage_text())))]
+        if not related:
+            return Reading((), reason=NO_SHARED_WORD)
     verb = _asked_verb(question)
     if verb:
         related = [c for c in related if _does(verb, c, related)]

@@ -13,6 +13,8 @@ def test_cognates_match_a_foreign_word_to_the_english_word_with_the_same_first_l
     passage = ["african", "priorities", "region", "health"]
     assert cognate_stems(["priorités", "africaine", "de", "la"], passage) == ["prioriti", "african"]
     assert cognate_stems(["santé"], passage) == []  # too short to be read as a cognate
+    # a letter English doubles is single in French or Spanish
+    assert cognate_stems(["sesión", "comisión"], ["session", "commission", "sessile"]) == ["session", "commiss"]
 
 
 def test_a_foreign_question_is_matched_on_its_translated_words_and_cognates_an_english_one_on_its_own() -> None:

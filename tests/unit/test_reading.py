@@ -8,6 +8,7 @@ import pytest
 
 from assistant.compose import candidate_sentences, extractive_answer, read_hits
 from assistant.reading import (
+    NO_SHARED_WORD,
     analyse,
     answer_type,
     context_of,
@@ -214,6 +215,14 @@ def test_a_french_counted_noun_is_read_through_its_english_cognate() -> None:
     # "réfugiés" is not in the bilingual list: its cognate "refugees" is what a figure must come before
     assert read_hits("Combien de réfugiés vivent actuellement en Afrique ?", [hit]).chosen == ()
     assert read_hits("Combien de migrants y aura-t-il en 2050 ?", [hit]).chosen[0].quote.startswith("It is")
+
+
+def test_a_foreign_question_sharing_no_word_with_a_passage_is_not_answered_by_its_figures() -> None:
+    hit = make_hit(make_chunk(MIGRANTS, 0, len(MIGRANTS.text)), (0.85, 0.80))
+    # any figure answers "combien" when the counted noun is unknown: only a shared word ties the two
+    reading = read_hits("Combien de lignes compte le métro de Paris ?", [hit])
+    assert reading.chosen == () and reading.reason == NO_SHARED_WORD
+    assert read_hits("¿Cuántos migrantes habrá en 2050?", [hit]).chosen[0].quote.startswith("It is")
 
 
 def test_a_list_is_an_enumeration_after_its_noun() -> None:
