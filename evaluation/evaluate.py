@@ -340,21 +340,33 @@ def evaluate_answers(
             score_answers(questions, [(a.text, a.refused) for a in answers]),
             reading=score_reading_by_language(list(zip(questions, answers, strict=True))),
         )
+    return score_asked(questions, ask_all(searcher, questions, k, settings))
+
+
+def ask_all(
+    searcher: Any, questions: Sequence[Question], k: int = ANSWER_K, settings: Settings | None = None
+) -> list[tuple[Answer, str | None]]:
+    """Each question's answer through mhqa's own pipeline, and for an answerable one the text it gets with
+    every refusal check off (the rule's and the reader's): the best sentence offered."""
     from assistant.judge import judged
     from assistant.pipeline import compose_answer, retrieve_or_refuse
 
-    given: list[tuple[str, bool]] = []
-    pairs: list[tuple[Question, Answer]] = []
-    unrefused: dict[str, str] = {}
+    out: list[tuple[Answer, str | None]] = []
     for q in questions:
         retrieval = retrieve_or_refuse(searcher, q.q, k=k)
         answer = retrieval.refusal or judged(compose_answer(retrieval, k), settings)
-        given.append((answer.text, answer.refused))
-        pairs.append((q, answer))
-        if q.answerable:  # every refusal check off (the rule's and the reader's): the best sentence offered
-            unrefused[q.id] = (
-                answer.text if not answer.refused else compose_answer(retrieval, k, read_question=False).text
-            )
+        unrefused = None
+        if q.answerable:
+            unrefused = answer.text if not answer.refused else compose_answer(retrieval, k, read_question=False).text
+        out.append((answer, unrefused))
+    return out
+
+
+def score_asked(questions: Sequence[Question], asked: Sequence[tuple[Answer, str | None]]) -> AnswerScores:
+    """`score_answers` and the reading scores of the answers `ask_all` gave."""
+    unrefused = {q.id: text for q, (_, text) in zip(questions, asked, strict=True) if text is not None}
+    given = [(a.text, a.refused) for a, _ in asked]
+    pairs = [(q, a) for q, (a, _) in zip(questions, asked, strict=True)]
     return replace(score_answers(questions, given, unrefused), reading=score_reading_by_language(pairs))
 
 
@@ -402,8 +414,9 @@ def _run_eval(settings: Settings, path: Path | Sequence[Path], compare_with: str
     searcher = Searcher.open(index_dir, embedder=embedder)
     questions, left_out = answerable_here(questions, {d.doc_id for d in searcher.documents()})
     retrieval = evaluate_searcher(searcher, questions, model)
-    answers = evaluate_answers(searcher, questions, settings=settings)
-    by_corpus = corpus_reports(searcher, questions, model, settings)
+    asked = ask_all(searcher, questions, settings=settings)
+    answers = score_asked(questions, asked)
+    by_corpus = corpus_reports(searcher, questions, model, [a for a, _ in asked])
     comparison: tuple[RetrievalScores, ...] = ()
     notes: tuple[str, ...] = left_out
     if settings.judge != "off":
@@ -623,16 +636,14 @@ def cited_evidence(citations: Sequence[Any], evidence: str) -> list[tuple[str, .
 
 
 def corpus_reports(
-    searcher: Any, questions: Sequence[Question], model: str, settings: Settings | None = None
+    searcher: Any, questions: Sequence[Question], model: str, given: Sequence[Answer]
 ) -> tuple[CorpusReport, ...]:
-    """Hybrid retrieval, answers and page checks, one report per corpus of `questions`."""
-    from assistant.pipeline import answer_question
-
+    """Hybrid retrieval, the `given` answers (one per question) and page checks, one report per corpus of
+    `questions`."""
     ranks: dict[str, int | None] = {}
     evidence_pages: dict[str, tuple[str, ...] | None] = {}
-    answers: dict[str, Any] = {}
+    answers = {q.id: a for q, a in zip(questions, given, strict=True)}
     for q in questions:
-        answers[q.id] = answer_question(searcher, q.q, history=(), k=ANSWER_K, settings=settings)
         if not q.answerable:
             continue
         hits = searcher.search(q.q, k=SEARCH_K, mode="hybrid")
