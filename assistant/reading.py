@@ -895,8 +895,7 @@ def read(
     `question_stems` are the question's specific content stems (empty for a question in another language:
     English passages share none of its words); `margin` bounds how far below the best candidate an
     answering sentence may score when it holds none of the question's rarest words. A French or Spanish
-    question is answered only from a chunk that holds one of its words: translated, as a cognate, or a
-    figure or acronym.
+    question is answered only from a chunk that holds one of its words translated or as a cognate.
     """
     if not candidates:
         return Reading((), reason="No passage was found.")
@@ -921,8 +920,7 @@ def read(
     if not asks[0].english:
         # without one shared word the match is the embedding's alone, and a question on another subject
         # embeds near table cells and form fields ("Combien de lignes compte le métro de Paris ?")
-        shared = {*foreign, *_figures_and_acronyms(question)}
-        related = [c for c in related if shared & set(stems(words(c.hit.chunk.passage_text())))]
+        related = [c for c in related if set(foreign) & set(stems(words(c.hit.chunk.passage_text())))]
         if not related:
             return Reading((), reason=NO_SHARED_WORD)
     verb = _asked_verb(question)
@@ -947,12 +945,6 @@ def _foreign_terms(question: str, passage_words: Sequence[str]) -> list[str]:
     their cognates among the passages' words."""
     translated = [s for t in _tokens(question) for s in (_english_focus(t) or ())]
     return question_terms(question, False, passage_words, translated)
-
-
-def _figures_and_acronyms(question: str) -> list[str]:
-    """The question's words that read the same in any language: figures and acronyms ("2025", "TAG")."""
-    kept = [t.lower() for t in WORD.findall(question) if any(ch.isdigit() for ch in t) or (len(t) > 1 and t.isupper())]
-    return stems(kept)
 
 
 def signals_of(
