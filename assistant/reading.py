@@ -920,7 +920,8 @@ def read(
     if not asks[0].english:
         # without one shared word the match is the embedding's alone, and a question on another subject
         # embeds near table cells and form fields ("Combien de lignes compte le métro de Paris ?")
-        related = [c for c in related if set(foreign) & set(stems(words(c.hit.chunk.passage_text())))]
+        shared = _shared_words(question, passage_words, vocabulary)
+        related = [c for c in related if shared & set(stems(words(c.hit.chunk.passage_text())))]
         if not related:
             return Reading((), reason=NO_SHARED_WORD)
     verb = _asked_verb(question)
@@ -945,6 +946,16 @@ def _foreign_terms(question: str, passage_words: Sequence[str]) -> list[str]:
     their cognates among the passages' words."""
     translated = [s for t in _tokens(question) for s in (_english_focus(t) or ())]
     return question_terms(question, False, passage_words, translated)
+
+
+def _shared_words(question: str, passage_words: Sequence[str], vocabulary: frozenset[str]) -> set[str]:
+    """The stems a French or Spanish question shares with the passages: its bilingual-list words, its
+    cognates among their common words (a surname is no cognate: "escribió" and "Escribano"), and the
+    names it spells as they do ("Merali": capitalised in both, never in lower case in the passages)."""
+    common = [w for w in passage_words if w in vocabulary]
+    names = set(passage_words) - vocabulary
+    spelled = [t.lower() for t in WORD.findall(question) if t[0].isupper() and t.lower() in names]
+    return {*_foreign_terms(question, common), *stems(spelled)}
 
 
 def signals_of(

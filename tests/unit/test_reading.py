@@ -225,6 +225,13 @@ def test_a_foreign_question_sharing_no_word_with_a_passage_is_not_answered_by_it
     assert read_hits("¿Cuántos migrantes habrá en 2050?", [hit]).chosen[0].quote.startswith("It is")
 
 
+def test_a_surname_is_no_cognate_but_a_name_spelled_alike_is_a_shared_word() -> None:
+    doc = make_document("tag", ["Reviewers were Blanca Escribano and Noha Iessa. Munir Merali chairs the group."])
+    hit = make_hit(make_chunk(doc, 0, len(doc.text)), (0.85, 0.80))
+    assert read_hits("¿Quién escribió Don Quijote de la Mancha?", [hit]).reason == NO_SHARED_WORD
+    assert read_hits("¿Qué hace Munir Merali?", [hit]).reason != NO_SHARED_WORD
+
+
 def test_a_list_is_an_enumeration_after_its_noun() -> None:
     assert states_list("Priorities include data systems, coverage and preparedness.", ("prioriti",))
     assert not states_list("The briefing will introduce the five pillars of global health diplomacy.", ("pillar",))
