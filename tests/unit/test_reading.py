@@ -16,6 +16,7 @@ from assistant.reading import (
     judge,
     lowercase_vocabulary,
     names,
+    of_what,
     question_parts,
     states_list,
     states_number,
@@ -223,6 +224,24 @@ def test_a_foreign_question_sharing_no_word_with_a_passage_is_not_answered_by_it
     reading = read_hits("Combien de lignes compte le métro de Paris ?", [hit])
     assert reading.chosen == () and reading.reason == NO_SHARED_WORD
     assert read_hits("¿Cuántos migrantes habrá en 2050?", [hit]).chosen[0].quote.startswith("It is")
+
+
+def test_what_the_asked_thing_is_of_is_read_after_of_and_an_acronym_is_left_to_the_passages() -> None:
+    assert of_what("What is the incubation period of measles?") == ["measles"]
+    assert of_what("What are the usual symptoms of a migraine?") == ["migraine"]
+    assert of_what("What is the title of the TAG's summary report?") == ["summary", "report"]
+    assert analyse("What is the name of the book launched at the briefing?").of_what == ("book", "launch")
+    for question in ("How is the health of refugees related to ours?", "Who chairs the group?", "What is WHO?"):
+        assert of_what(question) == [], question
+    assert analyse("Quelle est la période d'incubation de la rougeole ?").of_what == ()  # English only
+
+
+def test_a_passage_on_another_thing_of_the_same_kind_does_not_answer() -> None:
+    doc = make_document("rabies", ["The incubation period for rabies is typically 2–3 months."])
+    hit = make_hit(make_chunk(doc, 0, len(doc.text)), (0.85,))
+    reading = read_hits("What is the incubation period of measles?", [hit])
+    assert reading.chosen == () and reading.reason == "None of the passages found mentions measles."
+    assert read_hits("What is the incubation period of rabies?", [hit]).chosen[0].quote.startswith("The incubation")
 
 
 def test_a_surname_is_no_cognate_but_a_name_spelled_alike_is_a_shared_word() -> None:
