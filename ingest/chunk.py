@@ -21,9 +21,14 @@ from ingest.sentences import count_word_pieces, split_sentences
 # Bump whenever chunking or cleaning output changes: the index stores it and rebuilds on a mismatch.
 # 7: tables chunked by whole rows, caption and headers as context; 8: headed by caption; 9: a short chunk
 # with a reference mark is labelled a reference; 10: a contact page (back cover) is imprint; 11: contributor
-# lists are labelled; 12: a short chunk that opens with a numbered author list is a reference
-CHUNKER_VERSION = "12"
+# lists are labelled; 12: a short chunk that opens with a numbered author list is a reference; 13: a
+# fragment joins its neighbour
+CHUNKER_VERSION = "13"
 MAX_WORD_PIECES = 200
+# Prose shorter than this many words ("ANNEX I.", "[Epub ahead of print].", a lone "60.") is not a
+# chunk of its own: alone it says nothing, yet a short text sits close to any query in embedding space.
+# A rule of thumb (shorter than a sentence), not fitted to a corpus.
+MIN_CHUNK_WORDS = 12
 # A chunk of pathological text (few spaces, long runs) is also cut by characters.
 MAX_CHARS = 2000
 _WORD_MAX_CHARS = 100
@@ -188,20 +193,82 @@ def _table_groups(text: str, table: Table) -> list[tuple[str, list[tuple[int, in
     return [("", head + groups[0]), *((context, g) for g in groups[1:])]
 
 
+@dataclass(slots=True)
+class _Group:
+    """The sentences (start, end, word pieces) of one chunk to be; a table's rows carry their context."""
+
+    heading: str
+    sentences: list[tuple[int, int, int]]
+    context: str = ""
+    table: bool = False
+
+
 def chunk_document(doc: Document) -> list[Chunk]:
     """Chunks of `doc` in text order, each with its heading, span, pages, labels and sentence spans."""
     text = doc.text
     acronyms = defined_acronyms(text)
-    chunks: list[Chunk] = []
+    groups: list[_Group] = []
     for unit in _units(text, doc.tables):
         if unit.table is not None:
-            for context, lines in _table_groups(text, unit.table):
-                chunks.append(_chunk(doc, unit.heading, [(s, e) for s, e, _ in lines], acronyms, context))
+            table_groups = _table_groups(text, unit.table)
+            groups.extend(_Group(unit.heading, lines, context, table=True) for context, lines in table_groups)
             continue
         sents = _sentences(text, unit)
-        for group in _pack(sents):
-            chunks.append(_chunk(doc, unit.heading, [sents[i][:2] for i in group], acronyms))
+        groups.extend(_Group(unit.heading, [sents[i] for i in group]) for group in _pack(sents))
+    chunks = [
+        _chunk(doc, g.heading, [(s, e) for s, e, _ in g.sentences], acronyms, g.context)
+        for g in _join_fragments(doc, groups)
+    ]
     return label_sections(doc, chunks)
+
+
+def _join_fragments(doc: Document, groups: list[_Group]) -> list[_Group]:
+    """Each prose group under MIN_CHUNK_WORDS joined to the prose group before it, or else the one after,
+    where the two share a page and fit the chunk budget together; table rows are never joined."""
+    page_starts = [p.start for p in doc.pages]
+
+    def page(offset: int) -> int:
+        return bisect.bisect_right(page_starts, offset)
+
+    def short(g: _Group) -> bool:
+        return not g.table and len(doc.text[g.sentences[0][0] : g.sentences[-1][1]].split()) < MIN_CHUNK_WORDS
+
+    def fits(first: _Group, second: _Group) -> bool:
+        sents = _unique(first.sentences + second.sentences)
+        pieces = sum(n for _, _, n in sents)
+        return (
+            not first.table
+            and not second.table
+            and page(first.sentences[-1][1] - 1) == page(second.sentences[0][0])
+            and pieces <= MAX_WORD_PIECES
+            and sents[-1][1] - sents[0][0] <= MAX_CHARS
+        )
+
+    out: list[_Group] = []
+    pending: _Group | None = None  # a fragment waiting for the group after it
+    for group in groups:
+        if pending is not None:
+            if fits(pending, group):
+                group = _Group(group.heading, _unique(pending.sentences + group.sentences))
+            else:
+                out.append(pending)
+            pending = None
+        if short(group):
+            before = out[-1] if out else None
+            if before is not None and fits(before, group):
+                out[-1] = _Group(before.heading, _unique(before.sentences + group.sentences))
+            else:
+                pending = group
+            continue
+        out.append(group)
+    if pending is not None:
+        out.append(pending)
+    return out
+
+
+def _unique(sentences: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Sentences in text order without the repeat that consecutive chunks of one paragraph share."""
+    return sorted(set(sentences))
 
 
 def _chunk(

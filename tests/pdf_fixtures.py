@@ -59,7 +59,7 @@ REPORT_PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "",
             "Looking ahead",
             "",
-            "3. The next report will follow in two years.",
+            "3. The next report will follow in two years and will cover every region again.",
         ),
     ),
 )

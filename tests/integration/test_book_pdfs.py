@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from evaluation.evaluate import evidence_labels, load_questions
+from ingest.chunk import MIN_CHUNK_WORDS
 from ingest.document import Chunk
 from ingest.pipeline import ingest_paths
 from ingest.sections import BODY, CONTRIBUTORS, IMPRINT
@@ -63,6 +64,17 @@ def test_no_chunk_holds_a_dot_leader_or_a_glued_word(ingested: Any) -> None:
     leaders = [c.chunk_id for c in ingested.chunks if re.search(r"(?:\.\s?){5,}", c.text)]
     glued = [w for c in ingested.chunks for w in re.findall(r"[^\W\d_]{30,}", c.text)]
     assert leaders == [] and glued == []
+
+
+def test_a_fragment_is_not_a_chunk_of_its_own(ingested: Any) -> None:
+    # pypdf gives these lines of the IPC guideline alone between headings, numbered paragraphs or
+    # reference entries; alone they come up for any vague foreign question.
+    fragments = ("ANNEX I.", "ANNEX II.", "ANNEX IV.", "[Epub ahead of print].")
+    texts = {c.text for c in ingested.chunks}
+    assert not {*fragments, "60."} & texts
+    assert all(any(f in c.text for c in ingested.chunks) for f in fragments), "joined, not lost"
+    short = [c.text for c in ingested.chunks if c.section == BODY and len(c.text.split()) < MIN_CHUNK_WORDS]
+    assert len(short) <= 5, short  # the few left have no prose beside them on their page
 
 
 def _on_cover_or_imprint(chunk: Chunk) -> bool:

@@ -13,6 +13,7 @@ from ingest.document import Chunk, Document
 from ingest.load import load_document
 from ingest.sentences import count_word_pieces, split_sentences
 from tests.conftest import CORPUS_DIR
+from tests.pdf_fixtures import TABLE_CAPTION, TABLE_HEADER, TABLE_ROWS, write_unlabelled_book_pdf
 
 BRIEFING = CORPUS_DIR / "who-europe-briefing-health-diplomacy-migration.txt"
 TAG = CORPUS_DIR / "who-tag-health-migration-displacement-2025.txt"
@@ -94,9 +95,39 @@ def test_long_section_is_cut_with_one_sentence_of_overlap(tmp_path: Path) -> Non
 
 
 def test_no_overlap_across_numbered_paragraphs(tmp_path: Path) -> None:
-    doc = _doc(tmp_path, "1. First paragraph says one thing.\n\n2. Second paragraph says another.")
+    first = "1. The first paragraph says one thing about the health of migrants in Europe."
+    second = "2. The second paragraph says another thing about the health of refugees in Africa."
+    chunks = chunk_document(_doc(tmp_path, f"{first}\n\n{second}"))
+    assert [c.text for c in chunks] == [first, second]
+
+
+def test_a_fragment_joins_the_text_before_it_and_otherwise_the_text_after_it(tmp_path: Path) -> None:
+    body = "Migrants in the region reported long waits for primary care and for dental services."
+    later = "Refugees who arrived last year were offered screening for tuberculosis and hepatitis B."
+    text = f"ANNEX I.\n\nBackground\n\n{body}\n\nResults\n\n[Epub ahead of print].\n\nLooking ahead\n\n{later}"
+    doc = _doc(tmp_path, text)
     chunks = chunk_document(doc)
-    assert [c.text for c in chunks] == ["1. First paragraph says one thing.", "2. Second paragraph says another."]
+    _assert_invariants(doc, chunks)
+    assert [c.text.split("\n")[0] for c in chunks] == ["ANNEX I.", later]
+    assert chunks[0].text.endswith("[Epub ahead of print].")  # after `body`, with the heading between
+    assert chunks[0].heading == "Background"  # the heading of the text the first fragment joined
+
+
+def test_a_fragment_after_a_table_is_not_joined_to_its_rows(tmp_path: Path) -> None:
+    intro = "Primaquine is given by body weight, and the dose for each weight band is shown below."
+    rows = "\n".join(TABLE_ROWS)
+    doc = _doc(tmp_path, f"{intro}\n{TABLE_CAPTION}\n{TABLE_HEADER}\n{rows}\n\nGive it with food.")
+    chunks = chunk_document(doc)
+    assert len(doc.tables) == 1
+    assert chunks[-1].text == "Give it with food."  # nothing it may join: kept alone, not lost
+    assert all("Give it with food." not in c.text for c in chunks[:-1])
+
+
+def test_a_fragment_is_not_joined_across_a_page(tmp_path: Path) -> None:
+    doc = load_document(write_unlabelled_book_pdf(tmp_path / "book.pdf"), LIMIT)
+    chunks = chunk_document(doc)
+    assert all(c.page_start == c.page_end for c in chunks)
+    assert "Refugees often arrive with untreated chronic conditions." in [c.text for c in chunks]
 
 
 def test_an_over_long_sentence_is_split_by_word_piece_budget(tmp_path: Path) -> None:
